@@ -1,0 +1,445 @@
+//! The decoder: bytes in, [`Decoded`] items out, with no I/O, clock or runtime.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::error::DecodeError;
+use super::limits::Limits;
+use super::lines::{LineReader, Scan};
+use super::message::{Decoded, Message};
+
+/// The fields whose value belongs to the event being built: losing one of their lines to a
+/// limit loses the event.
+const EVENT_FIELDS: [&[u8]; 3] = [b"data", b"event", b"id"];
+
+/// An incremental `text/event-stream` decoder: push bytes as they arrive, pull the items they
+/// complete.
+///
+/// It follows the WHATWG HTML standard's event stream interpretation for every byte sequence
+/// and every way of cutting it into chunks: CR, LF and CRLF line endings (a CRLF split across
+/// two chunks is one line ending), one leading byte order mark dropped, invalid UTF-8 turned
+/// into U+FFFD as browsers do, and an event that the stream ends before its blank line
+/// dropped. No byte sequence is an error: only the [`Limits`] are.
+///
+/// Each byte is searched for a line ending once, however the input is chunked. The decoder
+/// holds what you push until you pull it, so pull until `Ok(None)` after each push; then it
+/// holds at most one partial line (up to the line limit) and one event's data (up to the
+/// event limit), see [`buffered_len`](Self::buffered_len).
+///
+/// # Example
+///
+/// ```
+/// use sse_core::{Decoded, Decoder, Message};
+///
+/// let mut decoder = Decoder::new();
+/// decoder.push(b"event: greeting\ndata: hel");
+/// assert_eq!(decoder.next_decoded()?, None); // push more bytes
+/// decoder.push(b"lo\r");
+/// decoder.push(b"\n\r\n");
+/// assert_eq!(
+///     decoder.next_decoded()?,
+///     Some(Decoded::Message(Message::new("greeting", "hello", "")))
+/// );
+/// decoder.finish();
+/// assert_eq!(decoder.next_decoded()?, None);
+/// # Ok::<(), sse_core::DecodeError>(())
+/// ```
+#[derive(Debug)]
+pub struct Decoder {
+    lines: LineReader,
+    /// The rest of the line being read is dropped: it outgrew the line limit.
+    skipping_line: bool,
+    state: StreamState,
+}
+
+impl Decoder {
+    /// A decoder with the default [`Limits`].
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let decoder = sse_core::Decoder::new();
+    /// assert_eq!(decoder.last_event_id(), "");
+    /// ```
+    pub fn new() -> Self {
+        Self::with_limits(Limits::default())
+    }
+
+    /// A decoder with these limits.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use sse_core::{Decoder, Limits};
+    ///
+    /// let decoder = Decoder::with_limits(Limits::unlimited());
+    /// assert_eq!(decoder.limits(), Limits::unlimited());
+    /// ```
+    pub fn with_limits(limits: Limits) -> Self {
+        Self {
+            lines: LineReader::new(),
+            skipping_line: false,
+            state: StreamState::new(limits),
+        }
+    }
+
+    /// Whether comment lines come out as [`Decoded::Comment`] (off by default). Turn it on to
+    /// see a server's keep-alive comments.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use sse_core::{Decoded, Decoder};
+    ///
+    /// let mut decoder = Decoder::new();
+    /// decoder.set_emit_comments(true);
+    /// decoder.push(b":ping\n");
+    /// assert_eq!(decoder.next_decoded()?, Some(Decoded::Comment("ping".into())));
+    /// # Ok::<(), sse_core::DecodeError>(())
+    /// ```
+    pub fn set_emit_comments(&mut self, emit: bool) {
+        self.state.emit_comments = emit;
+    }
+
+    /// Adds bytes to decode. Pull what they complete with
+    /// [`next_decoded`](Self::next_decoded). Bytes pushed after [`finish`](Self::finish) are
+    /// ignored.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let mut decoder = sse_core::Decoder::new();
+    /// decoder.push(b"data: x\n");
+    /// decoder.push(bytes::Bytes::from_static(b"\n"));
+    /// assert!(decoder.next_decoded()?.is_some());
+    /// # Ok::<(), sse_core::DecodeError>(())
+    /// ```
+    pub fn push(&mut self, bytes: impl AsRef<[u8]>) {
+        self.lines.push(bytes.as_ref());
+    }
+
+    /// Says the stream has ended. What is already complete can still be pulled; the line and
+    /// the event that the stream ended in are dropped, as the spec says.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let mut decoder = sse_core::Decoder::new();
+    /// decoder.push(b"data: never closed\n");
+    /// decoder.finish();
+    /// assert_eq!(decoder.next_decoded()?, None);
+    /// # Ok::<(), sse_core::DecodeError>(())
+    /// ```
+    pub fn finish(&mut self) {
+        self.lines.finish();
+    }
+
+    /// The next item the pushed bytes complete, or `Ok(None)` when more bytes are needed (or,
+    /// after [`finish`](Self::finish), when the stream is done).
+    ///
+    /// # Errors
+    ///
+    /// A [`DecodeError`] when a limit trips. The decoder skips what the error describes and
+    /// carries on: keep pulling.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use sse_core::{Decoded, Decoder};
+    ///
+    /// let mut decoder = Decoder::new();
+    /// decoder.push(b"data: 1\n\ndata: 2\n\n");
+    /// let mut data = Vec::new();
+    /// while let Some(decoded) = decoder.next_decoded()? {
+    ///     if let Decoded::Message(message) = decoded {
+    ///         data.push(message.into_data());
+    ///     }
+    /// }
+    /// assert_eq!(data, ["1", "2"]);
+    /// # Ok::<(), sse_core::DecodeError>(())
+    /// ```
+    pub fn next_decoded(&mut self) -> Result<Option<Decoded>, DecodeError> {
+        loop {
+            match self.lines.scan() {
+                Scan::Line { len, consumed } => {
+                    let line = &self.lines.buffered()[..len];
+                    let outcome = if self.skipping_line {
+                        self.skipping_line = false;
+                        Ok(None)
+                    } else if len > self.state.limits.max_line_len {
+                        self.state.overlong_line(line, true).map_or(Ok(None), Err)
+                    } else {
+                        self.state.on_line(line)
+                    };
+                    self.lines.consume(consumed);
+                    match outcome {
+                        Ok(None) => {}
+                        outcome => return outcome,
+                    }
+                }
+                Scan::Partial if self.lines.is_finished() => {
+                    self.lines.discard_partial();
+                    self.skipping_line = false;
+                    self.state.discard_event();
+                    return Ok(None);
+                }
+                Scan::Partial if self.skipping_line => {
+                    self.lines.discard_partial();
+                    return Ok(None);
+                }
+                Scan::Partial => {
+                    let start = self.lines.buffered();
+                    if start.len() <= self.state.limits.max_line_len {
+                        return Ok(None);
+                    }
+                    let error = self.state.overlong_line(start, false);
+                    self.lines.discard_partial();
+                    self.skipping_line = true;
+                    if let Some(error) = error {
+                        return Err(error);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The stream's last event id: what a client sends as `Last-Event-ID` when it
+    /// reconnects. It changes when an event is dispatched (at a blank line), not at the `id`
+    /// line itself.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let mut decoder = sse_core::Decoder::new();
+    /// decoder.push(b"id: 3\n");
+    /// while decoder.next_decoded()?.is_some() {}
+    /// assert_eq!(decoder.last_event_id(), "");
+    /// decoder.push(b"\n");
+    /// while decoder.next_decoded()?.is_some() {}
+    /// assert_eq!(decoder.last_event_id(), "3");
+    /// # Ok::<(), sse_core::DecodeError>(())
+    /// ```
+    pub fn last_event_id(&self) -> &str {
+        &self.state.last_event_id
+    }
+
+    /// The reconnection time the stream asked for with its last `retry` field, if any.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let mut decoder = sse_core::Decoder::new();
+    /// decoder.push(b"retry: 1500\nretry: +5\n");
+    /// while decoder.next_decoded()?.is_some() {}
+    /// assert_eq!(decoder.reconnection_time(), Some(Duration::from_millis(1500)));
+    /// # Ok::<(), sse_core::DecodeError>(())
+    /// ```
+    pub fn reconnection_time(&self) -> Option<Duration> {
+        self.state.reconnection_time
+    }
+
+    /// How many bytes the decoder holds: pushed bytes not yet pulled, plus the event being
+    /// built.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let mut decoder = sse_core::Decoder::new();
+    /// decoder.push(b"data: abc\ndata: d");
+    /// while decoder.next_decoded()?.is_some() {}
+    /// assert_eq!(decoder.buffered_len(), 4 + 7); // "abc\n" gathered, "data: d" waiting
+    /// # Ok::<(), sse_core::DecodeError>(())
+    /// ```
+    pub fn buffered_len(&self) -> usize {
+        self.lines.buffered().len() + self.state.buffered_len()
+    }
+
+    /// The limits this decoder enforces.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use sse_core::{Decoder, Limits};
+    ///
+    /// assert_eq!(Decoder::new().limits(), Limits::default());
+    /// ```
+    pub fn limits(&self) -> Limits {
+        self.state.limits
+    }
+}
+
+impl Default for Decoder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The interpretation of lines: the event being built and what outlives events.
+#[derive(Debug)]
+struct StreamState {
+    limits: Limits,
+    emit_comments: bool,
+    /// The event being built was dropped by a limit: ignore its fields up to its blank line.
+    skipping_event: bool,
+    /// The data buffer: each `data` value followed by LF.
+    data: Vec<u8>,
+    event_type: Vec<u8>,
+    /// An `id` seen since the last dispatch; `None` while the last-event-id buffer still
+    /// equals `last_event_id`.
+    pending_id: Option<Vec<u8>>,
+    last_event_id: Arc<str>,
+    reconnection_time: Option<Duration>,
+}
+
+impl StreamState {
+    fn new(limits: Limits) -> Self {
+        Self {
+            limits,
+            emit_comments: false,
+            skipping_event: false,
+            data: Vec::new(),
+            event_type: Vec::new(),
+            pending_id: None,
+            last_event_id: Arc::from(""),
+            reconnection_time: None,
+        }
+    }
+
+    fn on_line(&mut self, line: &[u8]) -> Result<Option<Decoded>, DecodeError> {
+        if line.is_empty() {
+            self.skipping_event = false;
+            return Ok(self.dispatch().map(Decoded::Message));
+        }
+        let (name, value) = match memchr::memchr(b':', line) {
+            Some(0) => return Ok(self.comment(&line[1..])),
+            Some(colon) => {
+                let value = &line[colon + 1..];
+                (&line[..colon], value.strip_prefix(b" ").unwrap_or(value))
+            }
+            None => (line, &[][..]),
+        };
+        if name == b"retry" {
+            return Ok(self.retry(value));
+        }
+        if self.skipping_event {
+            return Ok(None);
+        }
+        match name {
+            b"data" => self.append_data(value)?,
+            b"event" => {
+                self.event_type.clear();
+                self.event_type.extend_from_slice(value);
+            }
+            b"id" if memchr::memchr(0, value).is_none() => {
+                let id = self.pending_id.get_or_insert_with(Vec::new);
+                id.clear();
+                id.extend_from_slice(value);
+            }
+            _ => {}
+        }
+        Ok(None)
+    }
+
+    fn comment(&self, text: &[u8]) -> Option<Decoded> {
+        self.emit_comments
+            .then(|| Decoded::Comment(text_from(text.to_vec())))
+    }
+
+    /// Takes a `retry` value made of ASCII digits only; ignores any other, and one too large
+    /// for a `u64` of milliseconds.
+    fn retry(&mut self, value: &[u8]) -> Option<Decoded> {
+        if value.is_empty() {
+            return None;
+        }
+        let mut millis: u64 = 0;
+        for &byte in value {
+            if !byte.is_ascii_digit() {
+                return None;
+            }
+            millis = millis
+                .checked_mul(10)?
+                .checked_add(u64::from(byte - b'0'))?;
+        }
+        let retry = Duration::from_millis(millis);
+        self.reconnection_time = Some(retry);
+        Some(Decoded::Retry(retry))
+    }
+
+    fn append_data(&mut self, value: &[u8]) -> Result<(), DecodeError> {
+        let limit = self.limits.max_event_size;
+        if value.len() >= limit || self.data.len() > limit - value.len() - 1 {
+            self.drop_event();
+            return Err(DecodeError::EventTooLarge { limit });
+        }
+        self.data.reserve(value.len() + 1);
+        self.data.extend_from_slice(value);
+        self.data.push(b'\n');
+        Ok(())
+    }
+
+    /// A line longer than the limit, or the start of one (`complete` false). Returns the
+    /// error to report, if any: none while the event it belongs to is already being dropped.
+    fn overlong_line(&mut self, start: &[u8], complete: bool) -> Option<DecodeError> {
+        if self.skipping_event {
+            return None;
+        }
+        let may_hold_event_field = match memchr::memchr(b':', start) {
+            Some(colon) => EVENT_FIELDS.contains(&&start[..colon]),
+            None if complete => EVENT_FIELDS.contains(&start),
+            None => EVENT_FIELDS.iter().any(|name| name.starts_with(start)),
+        };
+        if may_hold_event_field {
+            self.drop_event();
+        }
+        Some(DecodeError::LineTooLong {
+            limit: self.limits.max_line_len,
+        })
+    }
+
+    /// Drops the event being built, and ignores its remaining fields up to its blank line.
+    fn drop_event(&mut self) {
+        self.discard_event();
+        self.skipping_event = true;
+    }
+
+    fn discard_event(&mut self) {
+        self.data.clear();
+        self.event_type.clear();
+        self.pending_id = None;
+        self.skipping_event = false;
+    }
+
+    fn dispatch(&mut self) -> Option<Message> {
+        if let Some(id) = self.pending_id.take() {
+            if id != self.last_event_id.as_bytes() {
+                self.last_event_id = Arc::from(text_from(id));
+            }
+        }
+        if self.data.is_empty() {
+            self.event_type.clear();
+            return None;
+        }
+        self.data.pop();
+        let data = text_from(std::mem::take(&mut self.data));
+        let event_type = text_from(std::mem::take(&mut self.event_type));
+        Some(Message::from_parts(
+            event_type,
+            data,
+            Arc::clone(&self.last_event_id),
+        ))
+    }
+
+    fn buffered_len(&self) -> usize {
+        self.data.len() + self.event_type.len() + self.pending_id.as_ref().map_or(0, Vec::len)
+    }
+}
+
+/// Decodes UTF-8, turning each invalid sequence into U+FFFD exactly as browsers do. Decoding
+/// a line's pieces one by one gives the same text as decoding the whole stream: the pieces
+/// are cut at ASCII bytes, which never belong to a multi-byte sequence.
+fn text_from(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes)
+        .unwrap_or_else(|invalid| String::from_utf8_lossy(invalid.as_bytes()).into_owned())
+}

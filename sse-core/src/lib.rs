@@ -1,0 +1,53 @@
+//! The Server-Sent Events protocol (`text/event-stream`), exactly as the WHATWG HTML standard
+//! specifies it, with no I/O of its own.
+//!
+//! - [`Event`] and its encoder: an event to wire bytes, refusing any value that could forge a
+//!   field or a second event.
+//! - [`Decoder`]: push bytes as they arrive, pull [`Decoded`] items (messages, `retry` values,
+//!   comments). Exact for every byte sequence and every chunking, with memory [`Limits`].
+//! - [`decode_stream`] and [`encode_stream`]: the same as `Stream` adapters, for clients (an
+//!   HTTP response body in, messages out) and servers (events in, body chunks out).
+//! - [`KeepAlive`]: a comment whenever a server's stream has been quiet for a while.
+//!
+//! # Example
+//!
+//! ```
+//! use sse_core::{Decoded, Decoder, Event, Message};
+//!
+//! let frame = Event::new("line one\r\nline two").with_event_type("note")?.with_id("1")?.to_bytes();
+//!
+//! let mut decoder = Decoder::new();
+//! for chunk in frame.chunks(3) {
+//!     decoder.push(chunk);
+//! }
+//! assert_eq!(
+//!     decoder.next_decoded()?,
+//!     Some(Decoded::Message(Message::new("note", "line one\nline two", "1")))
+//! );
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Features
+//!
+//! - `tokio` (default): [`TokioTimer`], and [`KeepAlive::wrap`] on tokio's clock. Without it,
+//!   bring your own [`Timer`].
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![doc(test(attr(deny(warnings))))]
+
+mod decode;
+mod encode;
+mod event;
+mod keep_alive;
+mod stream;
+
+pub use decode::{
+    DEFAULT_MAX_EVENT_SIZE, DEFAULT_MAX_LINE_LEN, DecodeError, Decoded, Decoder, Limits, Message,
+};
+pub use event::{Event, Field, FieldError};
+#[cfg(feature = "tokio")]
+pub use keep_alive::TokioTimer;
+pub use keep_alive::{DEFAULT_KEEP_ALIVE_INTERVAL, KeepAlive, KeepAliveStream, Timer};
+pub use stream::{
+    DecodeStream, DecodeStreamError, EncodeStream, IntoEventResult, decode_stream, encode_stream,
+};
