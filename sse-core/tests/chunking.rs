@@ -1,0 +1,69 @@
+//! Property tests of the decoder: for any bytes and any way of cutting them into chunks, the
+//! output equals decoding them whole, and equals what the oracle (a character-by-character
+//! transliteration of the spec) says a client sees.
+
+mod common;
+
+use common::{decode_cut, oracle};
+use proptest::prelude::*;
+
+/// Bytes that look like an event stream: field names, separators, every kind of line ending,
+/// BOMs, NULs, digits, valid and broken UTF-8, and some noise.
+fn event_stream_bytes() -> impl Strategy<Value = Vec<u8>> {
+    let piece = prop_oneof![
+        Just(b"data".to_vec()),
+        Just(b"event".to_vec()),
+        Just(b"id".to_vec()),
+        Just(b"retry".to_vec()),
+        Just(b"message".to_vec()),
+        Just(b":".to_vec()),
+        Just(b": ".to_vec()),
+        Just(b" ".to_vec()),
+        Just(b"\r".to_vec()),
+        Just(b"\n".to_vec()),
+        Just(b"\r\n".to_vec()),
+        Just(b"\n\n".to_vec()),
+        Just(b"\0".to_vec()),
+        Just(b"\xEF\xBB\xBF".to_vec()),
+        Just("é😀".as_bytes().to_vec()),
+        Just(b"\xC3".to_vec()),
+        Just(b"\xF0\x9F".to_vec()),
+        Just(b"\xFF".to_vec()),
+        proptest::collection::vec(b'0'..=b'9', 1..25),
+        "[a-z]{1,3}".prop_map(String::into_bytes),
+        proptest::collection::vec(any::<u8>(), 1..4),
+    ];
+    proptest::collection::vec(piece, 0..48).prop_map(|pieces| pieces.concat())
+}
+
+proptest! {
+    #[test]
+    fn any_chunking_decodes_like_the_whole(
+        input in event_stream_bytes(),
+        cuts in proptest::collection::vec(any::<usize>(), 0..12),
+    ) {
+        let cuts: Vec<usize> = cuts.iter().map(|cut| cut % (input.len() + 1)).collect();
+        prop_assert_eq!(decode_cut(&input, &cuts, true), decode_cut(&input, &[], true));
+    }
+
+    #[test]
+    fn whole_input_decodes_like_the_oracle(input in event_stream_bytes()) {
+        prop_assert_eq!(decode_cut(&input, &[], true), oracle::decode(&input, true));
+        prop_assert_eq!(decode_cut(&input, &[], false), oracle::decode(&input, false));
+    }
+
+    #[test]
+    fn arbitrary_bytes_in_arbitrary_chunks_decode_like_the_oracle(
+        input in proptest::collection::vec(any::<u8>(), 0..512),
+        cuts in proptest::collection::vec(any::<usize>(), 0..12),
+    ) {
+        let cuts: Vec<usize> = cuts.iter().map(|cut| cut % (input.len() + 1)).collect();
+        prop_assert_eq!(decode_cut(&input, &cuts, true), oracle::decode(&input, true));
+    }
+
+    #[test]
+    fn byte_by_byte_decodes_like_the_oracle(input in event_stream_bytes()) {
+        let cuts: Vec<usize> = (0..input.len()).collect();
+        prop_assert_eq!(decode_cut(&input, &cuts, true), oracle::decode(&input, true));
+    }
+}
