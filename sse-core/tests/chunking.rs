@@ -6,6 +6,50 @@ mod common;
 
 use common::{decode_cut, oracle};
 use proptest::prelude::*;
+use sse_core::{DecodeError, Decoded, Decoder, Limits};
+
+/// Decodes `input` cut at `cuts` under `limits`, errors included, checking after each pull
+/// that the decoder holds no more than the limits allow.
+fn decode_limited(
+    input: &[u8],
+    cuts: &[usize],
+    limits: Limits,
+) -> Vec<Result<Decoded, DecodeError>> {
+    let mut cuts: Vec<usize> = cuts.iter().map(|cut| cut % (input.len() + 1)).collect();
+    cuts.sort_unstable();
+    let mut decoder = Decoder::with_limits(limits);
+    decoder.set_emit_comments(true);
+    let mut items = Vec::new();
+    let mut start = 0;
+    let mut longest_chunk = 0;
+    for end in cuts.into_iter().chain([input.len()]) {
+        decoder.push(&input[start..end]);
+        longest_chunk = longest_chunk.max(end - start);
+        start = end;
+        pull_all(&mut decoder, &mut items);
+        // A partial line, one chunk, the event's data, and its type and id buffers.
+        let bound =
+            limits.max_line_len + longest_chunk + limits.max_event_size + 2 * limits.max_line_len;
+        assert!(
+            decoder.buffered_len() <= bound,
+            "{} > {bound}",
+            decoder.buffered_len()
+        );
+    }
+    decoder.finish();
+    pull_all(&mut decoder, &mut items);
+    items
+}
+
+fn pull_all(decoder: &mut Decoder, items: &mut Vec<Result<Decoded, DecodeError>>) {
+    loop {
+        match decoder.next_decoded() {
+            Ok(None) => return,
+            Ok(Some(item)) => items.push(Ok(item)),
+            Err(error) => items.push(Err(error)),
+        }
+    }
+}
 
 /// Bytes that look like an event stream: field names, separators, every kind of line ending,
 /// BOMs, NULs, digits, valid and broken UTF-8, and some noise.
@@ -59,6 +103,27 @@ proptest! {
     ) {
         let cuts: Vec<usize> = cuts.iter().map(|cut| cut % (input.len() + 1)).collect();
         prop_assert_eq!(decode_cut(&input, &cuts, true), oracle::decode(&input, true));
+    }
+
+    #[test]
+    fn any_chunking_trips_the_limits_like_the_whole(
+        input in event_stream_bytes(),
+        cuts in proptest::collection::vec(any::<usize>(), 0..12),
+        max_line_len in 0..40_usize,
+        max_event_size in 0..60_usize,
+    ) {
+        let limits = Limits::new().max_line_len(max_line_len).max_event_size(max_event_size);
+        prop_assert_eq!(decode_limited(&input, &cuts, limits), decode_limited(&input, &[], limits));
+        let bytes: Vec<usize> = (0..input.len()).collect();
+        prop_assert_eq!(decode_limited(&input, &bytes, limits), decode_limited(&input, &[], limits));
+    }
+
+    #[test]
+    fn limits_that_never_trip_change_nothing(input in event_stream_bytes()) {
+        let longest_line = input.split(|&b| b == b'\r' || b == b'\n').map(<[u8]>::len).max().unwrap_or(0);
+        let limits = Limits::new().max_line_len(longest_line).max_event_size(input.len() + 1);
+        let expected: Vec<_> = oracle::decode(&input, true).0.into_iter().map(Ok).collect();
+        prop_assert_eq!(decode_limited(&input, &[], limits), expected);
     }
 
     #[test]

@@ -157,3 +157,12 @@ fn buffered_len_counts_input_and_the_event_being_built() {
     assert_eq!(pull_all(&mut decoder).len(), 1);
     assert_eq!(decoder.buffered_len(), 0);
 }
+
+#[test]
+fn a_bom_arriving_in_pieces_does_not_count_toward_the_line_limit() {
+    let mut decoder = Decoder::with_limits(Limits::new().max_line_len(1));
+    for byte in b"\xEF\xBB\xBF:\n" {
+        decoder.push([*byte]);
+        assert_eq!(decoder.next_decoded(), Ok(None));
+    }
+}

@@ -12,6 +12,10 @@ use super::message::{Decoded, Message};
 /// limit loses the event.
 const EVENT_FIELDS: [&[u8]; 3] = [b"data", b"event", b"id"];
 
+/// How many bytes at the start of a line tell whether it holds one of [`EVENT_FIELDS`]: the
+/// longest name and its colon.
+const FIELD_NAME_HEAD: usize = "event:".len();
+
 /// An incremental `text/event-stream` decoder: push bytes as they arrive, pull the items they
 /// complete.
 ///
@@ -49,6 +53,10 @@ pub struct Decoder {
     lines: LineReader,
     /// The rest of the line being read is dropped: it outgrew the line limit.
     skipping_line: bool,
+    /// The first bytes of the line being skipped (at most [`FIELD_NAME_HEAD`]), to tell once
+    /// it ends whether it held a field of the event. Deciding at the end, from the line
+    /// alone, keeps the outcome the same however the line was chunked.
+    skipped_head: Vec<u8>,
     state: StreamState,
 }
 
@@ -79,6 +87,7 @@ impl Decoder {
         Self {
             lines: LineReader::new(),
             skipping_line: false,
+            skipped_head: Vec::new(),
             state: StreamState::new(limits),
         }
     }
@@ -165,9 +174,15 @@ impl Decoder {
                     let line = &self.lines.buffered()[..len];
                     let outcome = if self.skipping_line {
                         self.skipping_line = false;
+                        let missing = FIELD_NAME_HEAD.saturating_sub(self.skipped_head.len());
+                        self.skipped_head
+                            .extend_from_slice(&line[..missing.min(len)]);
+                        self.state.end_overlong_line(&self.skipped_head);
                         Ok(None)
                     } else if len > self.state.limits.max_line_len {
-                        self.state.overlong_line(line, true).map_or(Ok(None), Err)
+                        let error = self.state.overlong_line_error();
+                        self.state.end_overlong_line(head(line));
+                        error.map_or(Ok(None), Err)
                     } else {
                         self.state.on_line(line)
                     };
@@ -177,6 +192,7 @@ impl Decoder {
                         outcome => return outcome,
                     }
                 }
+                Scan::StartUndecided => return Ok(None),
                 Scan::Partial if self.lines.is_finished() => {
                     self.lines.discard_partial();
                     self.skipping_line = false;
@@ -184,6 +200,10 @@ impl Decoder {
                     return Ok(None);
                 }
                 Scan::Partial if self.skipping_line => {
+                    let missing = FIELD_NAME_HEAD.saturating_sub(self.skipped_head.len());
+                    let start = self.lines.buffered();
+                    self.skipped_head
+                        .extend_from_slice(&start[..missing.min(start.len())]);
                     self.lines.discard_partial();
                     return Ok(None);
                 }
@@ -192,10 +212,11 @@ impl Decoder {
                     if start.len() <= self.state.limits.max_line_len {
                         return Ok(None);
                     }
-                    let error = self.state.overlong_line(start, false);
+                    self.skipped_head.clear();
+                    self.skipped_head.extend_from_slice(head(start));
                     self.lines.discard_partial();
                     self.skipping_line = true;
-                    if let Some(error) = error {
+                    if let Some(error) = self.state.overlong_line_error() {
                         return Err(error);
                     }
                 }
@@ -379,23 +400,21 @@ impl StreamState {
         Ok(())
     }
 
-    /// A line longer than the limit, or the start of one (`complete` false). Returns the
-    /// error to report, if any: none while the event it belongs to is already being dropped.
-    fn overlong_line(&mut self, start: &[u8], complete: bool) -> Option<DecodeError> {
-        if self.skipping_event {
-            return None;
-        }
-        let may_hold_event_field = match memchr::memchr(b':', start) {
-            Some(colon) => EVENT_FIELDS.contains(&&start[..colon]),
-            None if complete => EVENT_FIELDS.contains(&start),
-            None => EVENT_FIELDS.iter().any(|name| name.starts_with(start)),
-        };
-        if may_hold_event_field {
-            self.drop_event();
-        }
-        Some(DecodeError::LineTooLong {
+    /// The error for a line longer than the limit: none while the event it belongs to is
+    /// already being dropped.
+    fn overlong_line_error(&self) -> Option<DecodeError> {
+        (!self.skipping_event).then_some(DecodeError::LineTooLong {
             limit: self.limits.max_line_len,
         })
+    }
+
+    /// A line longer than the limit has ended; `head` is its start (see [`head`]). If it held
+    /// a field of the event being built, that event is lost.
+    fn end_overlong_line(&mut self, head: &[u8]) {
+        let name = memchr::memchr(b':', head).map_or(head, |colon| &head[..colon]);
+        if EVENT_FIELDS.contains(&name) {
+            self.drop_event();
+        }
     }
 
     /// Drops the event being built, and ignores its remaining fields up to its blank line.
@@ -434,6 +453,11 @@ impl StreamState {
     fn buffered_len(&self) -> usize {
         self.data.len() + self.event_type.len() + self.pending_id.as_ref().map_or(0, Vec::len)
     }
+}
+
+/// The start of a line, as far as it can tell the line's field name.
+fn head(line: &[u8]) -> &[u8] {
+    &line[..line.len().min(FIELD_NAME_HEAD)]
 }
 
 /// Decodes UTF-8, turning each invalid sequence into U+FFFD exactly as browsers do. Decoding

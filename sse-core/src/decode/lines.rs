@@ -28,6 +28,8 @@ pub(super) enum Scan {
     Line { len: usize, consumed: usize },
     /// `buffered()` holds the start of a line whose ending has not arrived.
     Partial,
+    /// The stream so far is a proper prefix of a BOM: nothing can be said of it yet.
+    StartUndecided,
 }
 
 impl LineReader {
@@ -66,7 +68,7 @@ impl LineReader {
             }
         }
         if self.at_stream_start && !self.drop_bom() {
-            return Scan::Partial;
+            return Scan::StartUndecided;
         }
         let Some(offset) = memchr::memchr2(b'\r', b'\n', &self.input[self.scanned..]) else {
             self.scanned = self.input.len();
