@@ -23,14 +23,15 @@ use std::fmt;
 #[non_exhaustive]
 pub enum DecodeError {
     /// A line is longer than the limit. The rest of the line is skipped; if it was a `data`,
-    /// `event`, `id` or `retry` line, the whole event it belongs to is dropped, up to and
-    /// including the blank line that ends it. A comment or an unknown field costs only itself.
+    /// `event` or `id` line, the whole event it belongs to is dropped, up to and including
+    /// the blank line that ends it. A comment, a `retry` or an unknown field costs only
+    /// itself. While an event is being dropped, further overlong lines are skipped silently.
     LineTooLong {
         /// The limit, in bytes.
         limit: usize,
     },
     /// An event's data outgrew the limit. The event is dropped, up to and including the blank
-    /// line that ends it.
+    /// line that ends it; `retry` fields and comments within it still count.
     EventTooLarge {
         /// The limit, in bytes.
         limit: usize,
