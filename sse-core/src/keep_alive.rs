@@ -211,13 +211,7 @@ impl KeepAlive {
     /// # });
     /// ```
     pub fn wrap_with_timer<S, T: Timer>(self, frames: S, timer: T) -> KeepAliveStream<S, T> {
-        KeepAliveStream {
-            frames,
-            timer,
-            sleep: None,
-            sent_since_reset: false,
-            keep_alive: self,
-        }
+        KeepAliveStream::new(frames, Some(self), timer)
     }
 }
 
@@ -242,7 +236,20 @@ pin_project! {
         // A frame went out since the sleep was last restarted. The restart waits until the
         // inner stream has nothing ready, so a burst of frames costs one restart.
         sent_since_reset: bool,
-        keep_alive: KeepAlive,
+        // `None`: keep-alive is off, and the frames pass through untouched.
+        keep_alive: Option<KeepAlive>,
+    }
+}
+
+impl<S, T: Timer> KeepAliveStream<S, T> {
+    pub(crate) fn new(frames: S, keep_alive: Option<KeepAlive>, timer: T) -> Self {
+        Self {
+            frames,
+            timer,
+            sleep: None,
+            sent_since_reset: false,
+            keep_alive,
+        }
     }
 }
 
@@ -263,7 +270,10 @@ where
             Poll::Ready(None) => return Poll::Ready(None),
             Poll::Pending => {}
         }
-        let interval = this.keep_alive.interval;
+        let Some(keep_alive) = this.keep_alive else {
+            return Poll::Pending;
+        };
+        let interval = keep_alive.interval;
         let sleep = match this.sleep {
             Some(sleep) => {
                 if *this.sent_since_reset {
@@ -277,7 +287,7 @@ where
         match sleep.as_mut().poll(cx) {
             Poll::Ready(()) => {
                 this.timer.reset(sleep.as_mut(), interval);
-                Poll::Ready(Some(Ok(this.keep_alive.frame.clone())))
+                Poll::Ready(Some(Ok(keep_alive.frame.clone())))
             }
             Poll::Pending => Poll::Pending,
         }

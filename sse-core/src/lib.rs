@@ -8,6 +8,8 @@
 //! - [`decode_stream`] and [`encode_stream`]: the same as `Stream` adapters, for clients (an
 //!   HTTP response body in, messages out) and servers (events in, body chunks out).
 //! - [`KeepAlive`]: a comment whenever a server's stream has been quiet for a while.
+//! - [`ResponseBody`] and [`headers`]: what framework adapters need to serve a stream, so
+//!   that none of them holds protocol logic of its own.
 //!
 //! # Example
 //!
@@ -38,6 +40,7 @@
 mod decode;
 mod encode;
 mod event;
+pub mod headers;
 mod keep_alive;
 mod stream;
 
@@ -54,5 +57,6 @@ pub use keep_alive::{DEFAULT_KEEP_ALIVE_INTERVAL, KeepAlive, KeepAliveStream, Ti
 pub struct ReadmeDoctests;
 
 pub use stream::{
-    DecodeStream, DecodeStreamError, EncodeStream, IntoEventResult, decode_stream, encode_stream,
+    DecodeStream, DecodeStreamError, EncodeStream, IntoEventResult, ResponseBody, decode_stream,
+    encode_stream,
 };

@@ -1,7 +1,10 @@
 //! `Stream` adapters: byte chunks to events for clients, events to byte chunks for servers.
 
+mod body;
 mod decode;
 mod encode;
+
+pub use body::ResponseBody;
 
 pub use decode::{DecodeStream, DecodeStreamError, decode_stream};
 pub use encode::{EncodeStream, IntoEventResult, encode_stream};
