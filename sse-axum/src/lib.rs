@@ -1,8 +1,36 @@
-//! Server-Sent Events responses for axum, built on [`sse_core`].
+//! Server-Sent Events for axum 0.8, with every byte of protocol from [`sse_core`].
 //!
-//! The adapter itself is not written yet; until it is, this crate only re-exports
-//! [`sse_core`], so that depending on it already gives you the protocol types.
+//! - [`Sse`]: a response from any `Stream` of [`Event`]s (or of `Result<Event, E>`), with the
+//!   right headers, each event flushed as it is produced, and keep-alive on by default.
+//! - [`LastEventId`]: the id a reconnecting client sent, never a rejection.
+//! - [`AcceptsEventStream`]: answer only clients that asked for an event stream.
+//!
+//! This crate depends on `axum-core`, not `axum`, as axum recommends to library authors.
+//!
+//! # Example
+//!
+//! ```
+//! use axum::{Router, routing::get};
+//! use futures_util::stream;
+//! use sse_axum::{AcceptsEventStream, Event, LastEventId, Sse};
+//!
+//! async fn events(_: AcceptsEventStream, LastEventId(last): LastEventId) -> Sse<impl futures_util::Stream<Item = Event>> {
+//!     let first = last.and_then(|id| id.parse::<u64>().ok()).map_or(0, |id| id + 1);
+//!     Sse::new(stream::iter((first..first + 3).map(|n| {
+//!         Event::new(format!("event {n}")).with_id(n.to_string()).expect("digits only")
+//!     })))
+//! }
+//!
+//! let app: Router = Router::new().route("/events", get(events));
+//! # let _ = app;
+//! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![doc(test(attr(deny(warnings))))]
 
-pub use sse_core;
+mod extract;
+mod response;
+
+pub use extract::{AcceptsEventStream, LastEventId, NotAcceptable};
+pub use response::Sse;
+pub use sse_core::{self, Event, FieldError, KeepAlive};

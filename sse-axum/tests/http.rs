@@ -1,0 +1,44 @@
+//! sse-axum over real HTTP: an axum server on 127.0.0.1 and a hyper client, through every
+//! scenario of `sse-testing`.
+
+use std::net::SocketAddr;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::routing::get;
+use sse_axum::{AcceptsEventStream, LastEventId, Sse};
+use sse_testing::{Framework, Setup};
+use tower_http::compression::CompressionLayer;
+
+struct Axum;
+
+impl Framework for Axum {
+    const REFUSED: StatusCode = StatusCode::NOT_ACCEPTABLE;
+
+    async fn serve(setup: Setup) -> SocketAddr {
+        let Setup {
+            source,
+            keep_alive,
+            compression,
+        } = setup;
+        let events = move |_: AcceptsEventStream, LastEventId(last_event_id): LastEventId| {
+            let sse = Sse::new(source(last_event_id));
+            async move {
+                match keep_alive {
+                    Some(keep_alive) => sse.keep_alive(keep_alive),
+                    None => sse.without_keep_alive(),
+                }
+            }
+        };
+        let mut app = Router::new().route("/events", get(events));
+        if compression {
+            app = app.layer(CompressionLayer::new());
+        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        address
+    }
+}
+
+sse_testing::all_scenario_tests!(Axum);
