@@ -1,8 +1,36 @@
-//! Server-Sent Events responses for warp, built on [`sse_core`].
+//! Server-Sent Events for warp 0.4, with every byte of protocol from [`sse_core`].
 //!
-//! The adapter itself is not written yet; until it is, this crate only re-exports
-//! [`sse_core`], so that depending on it already gives you the protocol types.
+//! - [`Sse`]: a reply from any `Stream` of [`Event`]s (or of `Result<Event, E>`), with the right
+//!   headers, each event flushed as it is produced, and keep-alive on by default.
+//! - [`last_event_id`]: a filter for the id a reconnecting client sent, never a rejection.
+//! - [`accepts_event_stream`]: a filter that lets through only clients that asked for an event
+//!   stream.
+//!
+//! # Example
+//!
+//! ```
+//! use futures_util::stream;
+//! use sse_warp::{Event, Sse};
+//! use warp::Filter;
+//!
+//! let events = warp::path("events")
+//!     .and(sse_warp::accepts_event_stream())
+//!     .and(sse_warp::last_event_id())
+//!     .map(|last: Option<String>| {
+//!         let first = last.and_then(|id| id.parse::<u64>().ok()).map_or(0, |id| id + 1);
+//!         Sse::new(stream::iter((first..first + 3).map(|n| {
+//!             Event::new(format!("event {n}")).with_id(n.to_string())
+//!         })))
+//!     });
+//! # let _ = events;
+//! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![doc(test(attr(deny(warnings))))]
 
-pub use sse_core;
+mod filters;
+mod reply;
+
+pub use filters::{accepts_event_stream, last_event_id};
+pub use reply::Sse;
+pub use sse_core::{self, Event, FieldError, KeepAlive};

@@ -1,0 +1,116 @@
+//! The event-stream reply.
+
+use std::convert::Infallible;
+use std::fmt::Display;
+use std::future::ready;
+
+use futures_core::Stream;
+use futures_util::StreamExt;
+use sse_core::{IntoEventResult, KeepAlive, ResponseBody, TokioTimer, headers};
+use sync_wrapper::SyncStream;
+use warp::http::{HeaderName, HeaderValue};
+use warp::reply::{Reply, Response};
+
+/// An event-stream reply: `200`, `Content-Type: text/event-stream`,
+/// `Cache-Control: no-cache`, `X-Accel-Buffering: no`, no `Content-Length`, and a body that
+/// sends each event the moment the stream yields it.
+///
+/// The stream's items are [`Event`](crate::Event)s, or `Result<Event, E>`. An error ends the
+/// reply cleanly (the client sees a normal end and reconnects) and is reported with
+/// `tracing::error!`. A finite stream ends the reply after its last event. The stream need
+/// not be `Sync`.
+///
+/// Keep-alive is on: a comment after 15 s of quiet (see [`KeepAlive`]).
+///
+/// # Example
+///
+/// ```
+/// use std::time::Duration;
+/// use futures_util::stream;
+/// use sse_warp::{Event, KeepAlive, Sse};
+///
+/// let events = stream::iter([Ok::<_, std::io::Error>(Event::new("hello"))]);
+/// let reply = Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(5)));
+/// # let _ = warp::Reply::into_response(reply);
+/// ```
+#[must_use]
+#[derive(Debug)]
+pub struct Sse<S> {
+    events: S,
+    keep_alive: Option<KeepAlive>,
+}
+
+impl<S> Sse<S> {
+    /// A reply streaming `events`, with the default keep-alive.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let reply = sse_warp::Sse::new(futures_util::stream::empty::<sse_warp::Event>());
+    /// # let _ = warp::Reply::into_response(reply);
+    /// ```
+    pub fn new(events: S) -> Self {
+        Self {
+            events,
+            keep_alive: Some(KeepAlive::new()),
+        }
+    }
+
+    /// Sets the keep-alive interval and comment.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use sse_warp::{KeepAlive, Sse};
+    ///
+    /// let events = futures_util::stream::empty::<sse_warp::Event>();
+    /// let reply = Sse::new(events).keep_alive(KeepAlive::new().comment("ping"));
+    /// # let _ = warp::Reply::into_response(reply);
+    /// ```
+    pub fn keep_alive(mut self, keep_alive: KeepAlive) -> Self {
+        self.keep_alive = Some(keep_alive);
+        self
+    }
+
+    /// Turns keep-alive off.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let events = futures_util::stream::empty::<sse_warp::Event>();
+    /// let reply = sse_warp::Sse::new(events).without_keep_alive();
+    /// # let _ = warp::Reply::into_response(reply);
+    /// ```
+    pub fn without_keep_alive(mut self) -> Self {
+        self.keep_alive = None;
+        self
+    }
+}
+
+impl<S> Reply for Sse<S>
+where
+    S: Stream + Send + 'static,
+    S::Item: IntoEventResult,
+    <S::Item as IntoEventResult>::Error: Display,
+{
+    fn into_response(self) -> Response {
+        let frames =
+            ResponseBody::new(self.events, self.keep_alive, TokioTimer).filter_map(|frame| {
+                ready(match frame {
+                    Ok(bytes) => Some(Ok::<_, Infallible>(bytes)),
+                    Err(error) => {
+                        tracing::error!(%error, "event stream failed; ending the response");
+                        None
+                    }
+                })
+            });
+        let mut response = warp::reply::stream(SyncStream::new(frames)).into_response();
+        for (name, value) in headers::RESPONSE_HEADERS {
+            response.headers_mut().insert(
+                HeaderName::from_static(name),
+                HeaderValue::from_static(value),
+            );
+        }
+        response
+    }
+}

@@ -1,0 +1,63 @@
+//! sse-warp over real HTTP: a warp server on 127.0.0.1 and a hyper client, through every
+//! scenario of `sse-testing`.
+
+use std::net::SocketAddr;
+
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use sse_testing::{Framework, Setup};
+use sse_warp::Sse;
+use tokio::net::TcpListener;
+use tower::{ServiceBuilder, ServiceExt};
+use tower_http::compression::CompressionLayer;
+use warp::Filter;
+use warp::http::StatusCode;
+
+struct Warp;
+
+impl Framework for Warp {
+    const REFUSED: StatusCode = StatusCode::NOT_FOUND;
+
+    async fn serve(setup: Setup) -> SocketAddr {
+        let Setup {
+            source,
+            keep_alive,
+            compression,
+        } = setup;
+        let events = warp::path("events")
+            .and(sse_warp::accepts_event_stream())
+            .and(sse_warp::last_event_id())
+            .map(move |last_event_id| {
+                let sse = Sse::new(source(last_event_id));
+                match keep_alive.clone() {
+                    Some(keep_alive) => sse.keep_alive(keep_alive),
+                    None => sse.without_keep_alive(),
+                }
+            });
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        if compression {
+            // warp's own server takes no tower layers: serve its service behind one instead.
+            let service = ServiceBuilder::new()
+                .layer(CompressionLayer::new())
+                .service(warp::service(events));
+            tokio::spawn(async move {
+                loop {
+                    let (connection, _) = listener.accept().await.unwrap();
+                    let service = service.clone();
+                    let service =
+                        hyper::service::service_fn(move |request| service.clone().oneshot(request));
+                    let connection = auto::Builder::new(TokioExecutor::new())
+                        .serve_connection(TokioIo::new(connection), service)
+                        .into_owned();
+                    tokio::spawn(connection);
+                }
+            });
+        } else {
+            tokio::spawn(warp::serve(events).incoming(listener).run());
+        }
+        address
+    }
+}
+
+sse_testing::all_scenario_tests!(Warp);
