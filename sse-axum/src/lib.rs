@@ -34,3 +34,9 @@ mod response;
 pub use extract::{AcceptsEventStream, LastEventId, NotAcceptable};
 pub use response::Sse;
 pub use sse_core::{self, Event, FieldError, KeepAlive};
+
+/// The workspace README's examples (sse-core's and this crate's), compiled and run as doc
+/// tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

@@ -140,3 +140,16 @@ where
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keep_alive_is_on_by_default_and_can_be_turned_off() {
+        let events = futures_util::stream::empty::<sse_core::Event>();
+        let sse = Sse::new(events);
+        assert_eq!(sse.keep_alive, Some(KeepAlive::new()));
+        assert_eq!(sse.without_keep_alive().keep_alive, None);
+    }
+}

@@ -51,11 +51,6 @@ pub use event::{Event, Field, FieldError};
 #[cfg(feature = "tokio")]
 pub use keep_alive::TokioTimer;
 pub use keep_alive::{DEFAULT_KEEP_ALIVE_INTERVAL, KeepAlive, KeepAliveStream, Timer};
-/// The README's examples, compiled and run as doc tests.
-#[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
-pub struct ReadmeDoctests;
-
 pub use stream::{
     DecodeStream, DecodeStreamError, EncodeStream, IntoEventResult, ResponseBody, decode_stream,
     encode_stream,
