@@ -1,4 +1,6 @@
-//! Reference programs for the workspace. The `/talk` server of the original document comes
-//! here; until then, the runnable example is `sse-core`'s `decode` (see the README).
+//! Reference programs for the workspace. First among them, [`talk`]: the `/talk` server of the
+//! original document, recreated on this library (`cargo run -p examples --bin talk`).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+
+pub mod talk;

@@ -1,0 +1,180 @@
+//! `talk`: the `/talk` server of the original document, on this library.
+//!
+//! ```text
+//! cargo run -p examples --bin talk -- [--port N] [--interval-ms N] [--framework axum|warp]
+//! ```
+//!
+//! `--port` falls back to `$PORT`, then 8080; `--interval-ms` to `$TALK_INTERVAL_MS`, then
+//! 5000. It listens on 127.0.0.1, prints the URL to open, and shuts down gracefully on
+//! Ctrl-C: the event streams end, then the server waits for their connections to close.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use examples::talk::{self, Framework, Talk};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+const USAGE: &str = "usage: talk [--port N] [--interval-ms N] [--framework axum|warp]
+  --port N          port to listen on, on 127.0.0.1 (default: $PORT, or 8080)
+  --interval-ms N   time between events (default: $TALK_INTERVAL_MS, or 5000)
+  --framework F     axum or warp: the same server through either adapter (default: axum)";
+
+/// What the command line asks for.
+#[derive(Debug, PartialEq, Eq)]
+struct Options {
+    port: u16,
+    interval: Duration,
+    framework: Framework,
+}
+
+/// Reads the flags, then the environment (through `env`), then the defaults. `Ok(None)`
+/// asks for the usage text.
+fn options(
+    args: impl IntoIterator<Item = String>,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<Option<Options>, String> {
+    let mut port = env("PORT");
+    let mut interval = env("TALK_INTERVAL_MS");
+    let mut framework = None;
+    let mut args = args.into_iter();
+    while let Some(flag) = args.next() {
+        let slot = match flag.as_str() {
+            "-h" | "--help" => return Ok(None),
+            "--port" => &mut port,
+            "--interval-ms" => &mut interval,
+            "--framework" => &mut framework,
+            _ => return Err(format!("unknown argument {flag}")),
+        };
+        *slot = Some(args.next().ok_or_else(|| format!("{flag} needs a value"))?);
+    }
+    let port = port.map_or(Ok(8080), |port| {
+        port.parse::<u16>()
+            .map_err(|_| format!("not a port number: {port}"))
+    })?;
+    let interval_ms = interval.map_or(Ok(5000), |ms| match ms.parse::<u64>() {
+        Ok(ms) if ms > 0 => Ok(ms),
+        _ => Err(format!("not a positive number of milliseconds: {ms}")),
+    })?;
+    let framework = match framework.as_deref() {
+        None | Some("axum") => Framework::Axum,
+        Some("warp") => Framework::Warp,
+        Some(other) => return Err(format!("unknown framework {other}: axum or warp")),
+    };
+    Ok(Some(Options {
+        port,
+        interval: Duration::from_millis(interval_ms),
+        framework,
+    }))
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let options = match options(std::env::args().skip(1), |name| std::env::var(name).ok()) {
+        Ok(Some(options)) => options,
+        Ok(None) => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(message) => {
+            eprintln!("talk: {message}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let address = SocketAddr::from(([127, 0, 0, 1], options.port));
+    let listener = match TcpListener::bind(address).await {
+        Ok(listener) => listener,
+        Err(error) => {
+            eprintln!("talk: cannot listen on {address}: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let address = listener.local_addr().unwrap_or(address);
+    println!(
+        "talk is serving through {:?}, an event every {} ms: open {}",
+        options.framework,
+        options.interval.as_millis(),
+        talk::url(address)
+    );
+    let (shutdown, shutdown_heard) = watch::channel(false);
+    let talk = Talk::new(options.interval, shutdown_heard).logging();
+    let ctrl_c = async move {
+        if tokio::signal::ctrl_c().await.is_err() {
+            // No signal handler: run until killed.
+            std::future::pending::<()>().await;
+        }
+        println!("shutting down: ending the event streams");
+        let _ = shutdown.send(true);
+    };
+    match talk::serve(listener, options.framework, talk, ctrl_c).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("talk: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str], env: &[(&str, &str)]) -> Result<Option<Options>, String> {
+        let args = args.iter().map(ToString::to_string);
+        options(args, |name| {
+            env.iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| value.to_string())
+        })
+    }
+
+    #[test]
+    fn defaults() {
+        let expected = Options {
+            port: 8080,
+            interval: Duration::from_secs(5),
+            framework: Framework::Axum,
+        };
+        assert_eq!(parse(&[], &[]), Ok(Some(expected)));
+    }
+
+    #[test]
+    fn flags_win_over_the_environment() {
+        let env = [("PORT", "9000"), ("TALK_INTERVAL_MS", "250")];
+        let from_env = parse(&[], &env).unwrap().unwrap();
+        assert_eq!((from_env.port, from_env.interval.as_millis()), (9000, 250));
+        let args = [
+            "--port",
+            "9001",
+            "--interval-ms",
+            "100",
+            "--framework",
+            "warp",
+        ];
+        let from_flags = parse(&args, &env).unwrap().unwrap();
+        assert_eq!(from_flags.port, 9001);
+        assert_eq!(from_flags.interval, Duration::from_millis(100));
+        assert_eq!(from_flags.framework, Framework::Warp);
+    }
+
+    #[test]
+    fn bad_values_are_refused() {
+        for args in [
+            &["--port", "70000"][..],
+            &["--port"],
+            &["--interval-ms", "0"],
+            &["--interval-ms", "soon"],
+            &["--framework", "rocket"],
+            &["--verbose"],
+        ] {
+            assert!(parse(args, &[]).is_err(), "{args:?}");
+        }
+        assert!(parse(&[], &[("PORT", "x")]).is_err());
+    }
+
+    #[test]
+    fn help() {
+        assert_eq!(parse(&["--help"], &[]), Ok(None));
+    }
+}

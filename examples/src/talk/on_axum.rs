@@ -1,0 +1,27 @@
+//! The rules of [`answer`](super::answer), served by axum through `sse-axum`.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, Uri};
+use axum::response::{Html, IntoResponse, Response};
+use sse_axum::{AcceptsEventStream, LastEventId, Sse};
+
+use super::{Answer, PAGE, Talk, answer};
+
+/// Every method and path goes to one handler, as in the original.
+pub fn router(talk: Talk) -> Router {
+    Router::new().fallback(respond).with_state(talk)
+}
+
+async fn respond(
+    State(talk): State<Talk>,
+    uri: Uri,
+    accepts: Option<AcceptsEventStream>,
+    LastEventId(last_event_id): LastEventId,
+) -> Response {
+    match answer(uri.path(), accepts.is_some()) {
+        Answer::EventStream => Sse::new(talk.events(last_event_id.as_deref())).into_response(),
+        Answer::NotFound => StatusCode::NOT_FOUND.into_response(),
+        Answer::Page => Html(PAGE).into_response(),
+    }
+}
