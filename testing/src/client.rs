@@ -79,7 +79,14 @@ impl Get {
 
     async fn send_now(self, server: SocketAddr) -> Response {
         let io = TokioIo::new(TcpStream::connect(server).await.expect("connect"));
-        let mut request = Request::get(format!("http://{server}{}", self.path));
+        let mut request = match self.protocol {
+            // The origin form (`GET /path`) and a Host header, as browsers send.
+            Protocol::Http1 => {
+                Request::get(&self.path).header(http::header::HOST, server.to_string())
+            }
+            // HTTP/2 carries the scheme and authority as pseudo-headers, from the URI.
+            Protocol::Http2 => Request::get(format!("http://{server}{}", self.path)),
+        };
         for (name, value) in self.headers {
             request = request.header(name, value);
         }

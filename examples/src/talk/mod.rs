@@ -67,7 +67,11 @@ pub fn answer(path: &str, accepts_event_stream: bool) -> Answer {
 /// The id of the first event for a client that last saw `last_event_id`: the next one in the
 /// sequence, or 1 for a new client (or an id this server never sent).
 pub fn first_event_id(last_event_id: Option<&str>) -> u64 {
-    let last = last_event_id.and_then(|id| id.parse::<u64>().ok());
+    // Digits only: `str::parse` would also take `+1`, an id this server never sends.
+    let ours = |id: &&str| !id.is_empty() && id.bytes().all(|byte| byte.is_ascii_digit());
+    let last = last_event_id
+        .filter(ours)
+        .and_then(|id| id.parse::<u64>().ok());
     last.and_then(|id| id.checked_add(1)).unwrap_or(1)
 }
 

@@ -1,0 +1,288 @@
+//! The `/talk` page in a real browser: headless Chromium, driven over the Chrome DevTools
+//! protocol, loads the page from a running server, shows the events, and stops listening
+//! when its button is clicked; the server sees the connection close.
+//!
+//! Needs Debian's `chromium` (`scripts/test` installs it); `CHROMIUM` names another binary.
+//! With `TALK_SCREENSHOT=path.png`, it saves what the page showed after the click.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use examples::talk::{self, Framework, Talk};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use sse_testing::Get;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// How long the browser may take to start, load the page or show what it should.
+const BROWSER_PATIENCE: Duration = Duration::from_secs(30);
+
+/// The events' interval: short, so that several arrive quickly.
+const INTERVAL: Duration = Duration::from_millis(300);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_shows_events_and_stops_listening_in_a_real_browser() {
+    let started = Instant::now();
+    for framework in [Framework::Axum, Framework::Warp] {
+        check_page(framework).await;
+    }
+    println!("browser test took {:.1} s", started.elapsed().as_secs_f64());
+}
+
+async fn check_page(framework: Framework) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = talk::url(listener.local_addr().unwrap());
+    let (_shutdown, shutdown_heard) = watch::channel(false);
+    let talk = Talk::new(INTERVAL, shutdown_heard);
+    let never = std::future::pending();
+    tokio::spawn(talk::serve(listener, framework, talk.clone(), never));
+
+    let browser = Browser::launch(&url).await;
+    let mut page = browser.page(&url).await;
+
+    let text = page
+        .wait_for_text(|text| text.matches("new server event ").count() >= 2)
+        .await;
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[0], "Connections to the server established..",
+        "{text}"
+    );
+    assert!(lines[1..].iter().all(|line| is_event_line(line)), "{text}");
+    assert_eq!(talk.open_streams(), 1, "{framework:?}: the page listens");
+
+    page.evaluate("document.getElementById('stopButton').click()")
+        .await;
+    let text = page
+        .wait_for_text(|text| text.ends_with("Listening to server events stopped.."))
+        .await;
+    wait_until(
+        || talk.open_streams() == 0,
+        "the server sees the page stop listening",
+    )
+    .await;
+    // No event arrives once the source is closed.
+    tokio::time::sleep(INTERVAL * 2).await;
+    assert_eq!(
+        page.content_text().await,
+        text,
+        "{framework:?}: nothing after the stop"
+    );
+
+    if let Some(path) = std::env::var_os("TALK_SCREENSHOT") {
+        let mut path = PathBuf::from(path);
+        path.set_extension(format!("{framework:?}.png").to_lowercase());
+        page.save_screenshot(&path).await;
+        println!(
+            "{framework:?}: screenshot in {}; the page showed:\n{text}",
+            path.display()
+        );
+    }
+}
+
+/// `new server event 7:05:09 PM`, as the original's page shows it.
+fn is_event_line(line: &str) -> bool {
+    line.strip_prefix("new server event ")
+        .is_some_and(|time| time.ends_with(" AM") || time.ends_with(" PM"))
+}
+
+async fn wait_until(mut done: impl FnMut() -> bool, what: &str) {
+    let deadline = Instant::now() + BROWSER_PATIENCE;
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out: {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A headless Chromium with a fresh profile, killed (and its profile removed) on drop.
+struct Browser {
+    process: Child,
+    profile: PathBuf,
+    debugging_port: u16,
+}
+
+impl Browser {
+    async fn launch(url: &str) -> Self {
+        let binary = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        assert!(
+            Path::new(&binary).exists(),
+            "no browser at {binary}: install Debian's chromium (scripts/test does) or set CHROMIUM"
+        );
+        let profile = std::env::temp_dir().join(format!(
+            "talk-browser-test-{}-{}",
+            std::process::id(),
+            rand_suffix()
+        ));
+        std::fs::create_dir_all(&profile).unwrap();
+        let process = Command::new(&binary)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-quic",
+                "--disable-sync",
+                "--no-first-run",
+                "--remote-debugging-address=127.0.0.1",
+                "--remote-debugging-port=0",
+            ])
+            .arg(format!("--user-data-dir={}", profile.display()))
+            .arg(url)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|error| panic!("cannot start {binary}: {error}"));
+        let mut browser = Self {
+            process,
+            profile,
+            debugging_port: 0,
+        };
+        // Chromium writes the port it chose into the profile.
+        let port_file = browser.profile.join("DevToolsActivePort");
+        wait_until(
+            || {
+                std::fs::read_to_string(&port_file)
+                    .ok()
+                    .and_then(|text| text.lines().next()?.parse::<u16>().ok())
+                    .map(|port| browser.debugging_port = port)
+                    .is_some()
+            },
+            "Chromium announces its debugging port",
+        )
+        .await;
+        browser
+    }
+
+    /// The tab showing `url`.
+    async fn page(&self, url: &str) -> Page {
+        let address = ([127, 0, 0, 1], self.debugging_port).into();
+        let deadline = Instant::now() + BROWSER_PATIENCE;
+        let websocket_url = loop {
+            let response = Get::plain("/json/list").send(address).await;
+            let status = response.status;
+            let targets = response.text().await;
+            let targets: Value = serde_json::from_str(&targets)
+                .unwrap_or_else(|error| panic!("{status}: {error}: {targets:?}"));
+            let page = targets
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|target| target["type"] == "page" && target["url"].as_str() == Some(url));
+            if let Some(page) = page {
+                break page["webSocketDebuggerUrl"].as_str().unwrap().to_string();
+            }
+            assert!(Instant::now() < deadline, "the browser never opened {url}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        let (socket, _) = tokio_tungstenite::connect_async(websocket_url)
+            .await
+            .unwrap();
+        Page { socket, next_id: 1 }
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+fn rand_suffix() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos()
+}
+
+/// One tab, spoken to over its DevTools websocket.
+struct Page {
+    socket: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    next_id: u64,
+}
+
+impl Page {
+    /// Calls a DevTools method and returns its result.
+    async fn call(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        let command = json!({ "id": id, "method": method, "params": params });
+        self.socket
+            .send(WsMessage::text(command.to_string()))
+            .await
+            .unwrap();
+        let reply = tokio::time::timeout(BROWSER_PATIENCE, async {
+            loop {
+                let message = self
+                    .socket
+                    .next()
+                    .await
+                    .expect("the browser answers")
+                    .unwrap();
+                let Ok(text) = message.to_text() else {
+                    continue;
+                };
+                let reply: Value = serde_json::from_str(text).unwrap();
+                // Skip the events the browser sends on its own.
+                if reply["id"] == id {
+                    return reply;
+                }
+            }
+        })
+        .await
+        .expect("the browser answers in time");
+        assert!(reply.get("error").is_none(), "{method} failed: {reply}");
+        reply["result"].clone()
+    }
+
+    /// Evaluates JavaScript in the page and returns its value.
+    async fn evaluate(&mut self, expression: &str) -> Value {
+        let params = json!({ "expression": expression, "returnByValue": true });
+        let result = self.call("Runtime.evaluate", params).await;
+        assert!(
+            result.get("exceptionDetails").is_none(),
+            "{expression}: {result}"
+        );
+        result["result"]["value"].clone()
+    }
+
+    /// The text of the page's content area, one line per line shown.
+    async fn content_text(&mut self) -> String {
+        // Empty until the page has loaded.
+        let expression = "document.getElementById('content')?.innerText ?? ''";
+        let text = self.evaluate(expression).await;
+        text.as_str().unwrap_or_default().trim().to_string()
+    }
+
+    async fn wait_for_text(&mut self, mut done: impl FnMut(&str) -> bool) -> String {
+        let deadline = Instant::now() + BROWSER_PATIENCE;
+        loop {
+            let text = self.content_text().await;
+            if done(&text) {
+                return text;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the page never showed it; it shows:\n{text}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn save_screenshot(&mut self, path: &Path) {
+        let shot = self
+            .call("Page.captureScreenshot", json!({ "format": "png" }))
+            .await;
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(shot["data"].as_str().unwrap())
+            .unwrap();
+        std::fs::write(path, png).unwrap();
+    }
+}

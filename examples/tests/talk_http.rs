@@ -1,0 +1,205 @@
+//! The `/talk` server over real HTTP on 127.0.0.1, through both frameworks, and the `talk`
+//! binary as a person runs it.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use examples::talk::{self, Framework, PAGE, Talk};
+use sse_core::Message;
+use sse_testing::{BodyEnd, Get, PATIENCE};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+const FRAMEWORKS: [Framework; 2] = [Framework::Axum, Framework::Warp];
+
+/// Starts a server with this interval; keep the sender to keep it running.
+async fn start(
+    framework: Framework,
+    interval: Duration,
+) -> (SocketAddr, Talk, watch::Sender<bool>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let (shutdown, shutdown_heard) = watch::channel(false);
+    let talk = Talk::new(interval, shutdown_heard);
+    let mut stopped = shutdown.subscribe();
+    let stop = async move {
+        let _ = stopped.wait_for(|&down| down).await;
+    };
+    tokio::spawn(talk::serve(listener, framework, talk.clone(), stop));
+    (address, talk, shutdown)
+}
+
+fn id(message: &Message) -> u64 {
+    message.last_event_id().parse().unwrap()
+}
+
+#[tokio::test]
+async fn first_event_at_once_then_one_every_interval() {
+    for framework in FRAMEWORKS {
+        let interval = Duration::from_millis(200);
+        let (server, _talk, _shutdown) = start(framework, interval).await;
+        let started = Instant::now();
+        let mut response = Get::event_stream("/talk").send(server).await;
+        let mut arrivals = Vec::new();
+        for expected_id in 1..=3 {
+            let message = response.next_message().await;
+            arrivals.push(started.elapsed());
+            assert_eq!(id(&message), expected_id, "{framework:?}");
+            assert!(
+                message.data().starts_with("new server event "),
+                "{message:?}"
+            );
+        }
+        assert!(
+            arrivals[0] < interval,
+            "first event after {:?}",
+            arrivals[0]
+        );
+        for pair in arrivals.windows(2) {
+            let gap = pair[1].saturating_sub(pair[0]);
+            assert!(
+                gap >= interval.saturating_sub(Duration::from_millis(20)),
+                "{framework:?}: {gap:?}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_reconnecting_client_continues_the_sequence() {
+    for framework in FRAMEWORKS {
+        let (server, _talk, _shutdown) = start(framework, Duration::from_millis(20)).await;
+        let mut seen = Vec::new();
+        let mut last_event_id = None::<String>;
+        for _connection in 0..3 {
+            let mut request = Get::event_stream("/talk");
+            if let Some(id) = &last_event_id {
+                request = request.header("last-event-id", id.as_bytes());
+            }
+            let mut response = request.send(server).await;
+            for _ in 0..2 {
+                let message = response.next_message().await;
+                seen.push(id(&message));
+                last_event_id = Some(message.last_event_id().to_string());
+            }
+        }
+        assert_eq!(seen, [1, 2, 3, 4, 5, 6], "{framework:?}: no gap, no repeat");
+    }
+}
+
+#[tokio::test]
+async fn the_timer_stops_when_the_client_leaves() {
+    for framework in FRAMEWORKS {
+        let (server, talk, _shutdown) = start(framework, Duration::from_millis(10)).await;
+        let mut response = Get::event_stream("/talk").send(server).await;
+        response.next_message().await;
+        assert_eq!(talk.open_streams(), 1);
+        drop(response);
+        let deadline = Instant::now() + PATIENCE;
+        while talk.open_streams() > 0 {
+            assert!(
+                Instant::now() < deadline,
+                "{framework:?}: stream still open"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn page_for_browsers_and_404_for_other_streams() {
+    for framework in FRAMEWORKS {
+        let (server, _talk, _shutdown) = start(framework, Duration::from_secs(5)).await;
+        let page = Get::plain("/").send(server).await;
+        assert_eq!(page.status, 200);
+        assert_eq!(page.text().await, PAGE);
+        let other = Get::event_stream("/elsewhere").send(server).await;
+        assert_eq!(other.status, 404);
+        assert_eq!(other.text().await, "");
+    }
+}
+
+#[tokio::test]
+async fn shutdown_ends_open_streams_cleanly() {
+    for framework in FRAMEWORKS {
+        let (server, _talk, shutdown) = start(framework, Duration::from_secs(60)).await;
+        let mut response = Get::event_stream("/talk").send(server).await;
+        response.next_message().await;
+        shutdown.send(true).unwrap();
+        assert_eq!(response.rest().await, (Vec::new(), BodyEnd::Clean));
+    }
+}
+
+fn talk_binary() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_talk"))
+}
+
+#[test]
+fn a_taken_port_is_a_one_line_error() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let output = talk_binary().args(["--port", &port]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("talk: cannot listen on 127.0.0.1:"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn the_binary_prints_the_url_and_ctrl_c_shuts_it_down_gracefully() {
+    for framework in ["axum", "warp"] {
+        let mut child = talk_binary()
+            .args([
+                "--port",
+                "0",
+                "--interval-ms",
+                "100",
+                "--framework",
+                framework,
+            ])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut first_line = String::new();
+        stdout.read_line(&mut first_line).unwrap();
+        let url = first_line.trim().rsplit(' ').next().unwrap();
+        let address: SocketAddr = url
+            .strip_prefix("http://")
+            .and_then(|rest| rest.strip_suffix('/'))
+            .unwrap_or_else(|| panic!("no URL in {first_line:?}"))
+            .parse()
+            .unwrap();
+
+        let mut response = Get::event_stream("/talk").send(address).await;
+        assert_eq!(id(&response.next_message().await), 1);
+        let interrupt = Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status();
+        assert!(interrupt.unwrap().success());
+
+        let (_, end) = response.rest().await;
+        assert_eq!(
+            end,
+            BodyEnd::Clean,
+            "{framework}: the stream ends, not breaks"
+        );
+        let deadline = Instant::now() + PATIENCE;
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{framework}: still running after Ctrl-C"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        assert!(status.success(), "{framework}: {status}");
+    }
+}
