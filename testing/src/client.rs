@@ -72,7 +72,14 @@ impl Get {
     /// If the connection or the request fails, or the response takes longer than
     /// [`PATIENCE`].
     pub async fn send(self, server: SocketAddr) -> Response {
-        tokio::time::timeout(PATIENCE, self.send_now(server))
+        self.send_within(server, PATIENCE).await
+    }
+
+    /// Like [`send`](Self::send), with more (or less) patience: a thousand simultaneous
+    /// connections can take a few seconds on loopback, as the kernel retries the SYNs that
+    /// overflow the listen queue.
+    pub async fn send_within(self, server: SocketAddr, patience: Duration) -> Response {
+        tokio::time::timeout(patience, self.send_now(server))
             .await
             .expect("the response comes in time")
     }

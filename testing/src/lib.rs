@@ -39,6 +39,8 @@ macro_rules! all_scenario_tests {
             client_disconnect_drops_the_stream,
             stream_error_ends_the_response_cleanly,
             requests_not_asking_for_a_stream_are_refused,
+            slow_consumer_holds_the_stream_back,
+            a_thousand_clients_leave_nothing_behind,
         );
     };
 }

@@ -3,8 +3,9 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures_util::stream::{self, BoxStream, StreamExt};
 use http::{StatusCode, Version};
@@ -303,4 +304,126 @@ pub async fn requests_not_asking_for_a_stream_are_refused<F: Framework>() {
         }
         assert_eq!(request.send(server).await.status, F::REFUSED, "{accept:?}");
     }
+}
+
+/// Counts what a source produced and how many of its streams are alive.
+#[derive(Clone, Default)]
+struct SourceGauges {
+    produced: Arc<AtomicUsize>,
+    alive: Arc<AtomicUsize>,
+}
+
+/// Counts a stream alive until dropped.
+struct Alive(Arc<AtomicUsize>);
+
+impl Alive {
+    fn new(alive: &Arc<AtomicUsize>) -> Self {
+        alive.fetch_add(1, Ordering::SeqCst);
+        Self(Arc::clone(alive))
+    }
+}
+
+impl Drop for Alive {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Waits, at most [`PATIENCE`], for `value` to settle: unchanged for `quiet`. Returns it.
+async fn settled(value: impl Fn() -> usize, quiet: Duration) -> usize {
+    let deadline = Instant::now() + PATIENCE;
+    let mut last = value();
+    let mut since = Instant::now();
+    loop {
+        tokio::time::sleep(quiet / 10).await;
+        let now = value();
+        if now != last {
+            (last, since) = (now, Instant::now());
+        } else if since.elapsed() >= quiet {
+            return now;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "still changing after {PATIENCE:?}: {now}"
+        );
+    }
+}
+
+/// A client that connects and never reads does not make the server buffer without bound:
+/// the body's backpressure stops the event stream being polled once the socket buffers are
+/// full.
+pub async fn slow_consumer_holds_the_stream_back<F: Framework>() {
+    /// Socket buffers on loopback reach a few MiB each way; hyper adds a little.
+    const BOUND: usize = 32 << 20;
+    let gauges = SourceGauges::default();
+    let produced = Arc::clone(&gauges.produced);
+    let setup = Setup::new(move |_| {
+        let produced = Arc::clone(&produced);
+        stream::repeat_with(move || {
+            produced.fetch_add(1, Ordering::SeqCst);
+            Ok(Event::new("x".repeat(1024)))
+        })
+        .boxed()
+    });
+    let server = F::serve(setup).await;
+    let response = Get::event_stream("/events").send(server).await;
+    let produced = settled(
+        || gauges.produced.load(Ordering::SeqCst),
+        Duration::from_millis(500),
+    )
+    .await;
+    println!("slow consumer: the server produced {produced} KiB of events, then stopped");
+    assert!(produced > 0, "the stream started");
+    assert!(
+        produced * 1024 < BOUND,
+        "{produced} KiB produced for a client that reads nothing"
+    );
+    drop(response);
+}
+
+/// A thousand clients that connect, read an event and leave at once leave no event stream,
+/// keep-alive timer or task behind.
+pub async fn a_thousand_clients_leave_nothing_behind<F: Framework>() {
+    const CLIENTS: usize = 1000;
+    let gauges = SourceGauges::default();
+    let alive = Arc::clone(&gauges.alive);
+    let mut setup = Setup::new(move |_| {
+        let alive = Alive::new(&alive);
+        stream::iter([Ok(Event::new("hello"))])
+            .chain(stream::pending())
+            .map(move |item| {
+                let _counted_until_dropped = &alive;
+                item
+            })
+            .boxed()
+    });
+    setup.keep_alive = Some(KeepAlive::new().interval(Duration::from_millis(50)));
+    let server = F::serve(setup).await;
+    let metrics = tokio::runtime::Handle::current().metrics();
+    let tasks_before = metrics.num_alive_tasks();
+
+    let clients = (0..CLIENTS).map(|_| async move {
+        let request = Get::event_stream("/events");
+        let mut response = request.send_within(server, Duration::from_secs(30)).await;
+        assert_eq!(response.next_message().await.data(), "hello");
+        response
+    });
+    let responses = futures_util::future::join_all(clients).await;
+    assert_eq!(gauges.alive.load(Ordering::SeqCst), CLIENTS);
+    drop(responses);
+
+    let alive = settled(
+        || gauges.alive.load(Ordering::SeqCst),
+        Duration::from_millis(200),
+    )
+    .await;
+    assert_eq!(alive, 0, "event streams left behind");
+    let tasks = settled(|| metrics.num_alive_tasks(), Duration::from_millis(200)).await;
+    println!(
+        "{CLIENTS} clients gone: {alive} streams and {tasks} tasks alive ({tasks_before} before)"
+    );
+    assert!(
+        tasks <= tasks_before,
+        "{tasks} tasks alive, {tasks_before} before the clients came"
+    );
 }
