@@ -166,3 +166,17 @@ fn a_bom_arriving_in_pieces_does_not_count_toward_the_line_limit() {
         assert_eq!(decoder.next_decoded(), Ok(None));
     }
 }
+
+#[test]
+fn a_bom_still_arriving_is_held_whatever_the_limits() {
+    // Found by the `limits` fuzz target: two bytes of a possible BOM wait for the third, even
+    // with zero limits, and count in buffered_len.
+    let mut decoder = Decoder::with_limits(Limits::new().max_line_len(0).max_event_size(0));
+    decoder.push(b"\xEF");
+    decoder.push(b"\xBB");
+    assert_eq!(decoder.next_decoded(), Ok(None));
+    assert_eq!(decoder.buffered_len(), 2);
+    decoder.push(b"L");
+    assert_eq!(decoder.next_decoded(), Err(DecodeError::LineTooLong { limit: 0 }));
+    assert_eq!(decoder.buffered_len(), 0);
+}
