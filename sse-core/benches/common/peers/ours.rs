@@ -1,0 +1,80 @@
+//! sse-core itself.
+
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
+use bytes::{Bytes, BytesMut};
+use futures_util::{Stream, stream};
+use sse_core::{Decoded, Decoder, Event};
+
+use super::Input;
+
+pub fn decode_sans_io(chunks: &[Bytes]) -> (usize, usize) {
+    let mut decoder = Decoder::new();
+    let (mut events, mut data_bytes) = (0, 0);
+    let mut count = |decoder: &mut Decoder| {
+        while let Some(decoded) = decoder.next_decoded().unwrap() {
+            if let Decoded::Message(message) = decoded {
+                events += 1;
+                data_bytes += message.data().len();
+            }
+        }
+    };
+    for chunk in chunks {
+        decoder.push(chunk);
+        count(&mut decoder);
+    }
+    decoder.finish();
+    count(&mut decoder);
+    (events, data_bytes)
+}
+
+pub fn decode_stream(chunks: &[Bytes]) -> (usize, usize) {
+    let body = stream::iter(chunks.iter().cloned().map(Ok::<_, std::io::Error>));
+    let mut messages = pin!(sse_core::decode_stream(body));
+    let (mut events, mut data_bytes) = (0, 0);
+    for message in ready_items(messages.as_mut()) {
+        events += 1;
+        data_bytes += message.unwrap().data().len();
+    }
+    (events, data_bytes)
+}
+
+/// Every item of a stream that never waits, polled without a runtime.
+pub fn ready_items<S: Stream>(mut stream: std::pin::Pin<&mut S>) -> impl Iterator<Item = S::Item> {
+    let mut context = Context::from_waker(Waker::noop());
+    std::iter::from_fn(move || match stream.as_mut().poll_next(&mut context) {
+        Poll::Ready(item) => item,
+        Poll::Pending => panic!("a stream of ready chunks never waits"),
+    })
+}
+
+fn event(input: &Input<'_>) -> Event {
+    Event::new(input.data)
+        .with_id(input.id)
+        .and_then(|event| event.with_event_type(input.event_type))
+        .unwrap()
+}
+
+/// Each event encoded into one reused buffer and split off as its own frame, as a server
+/// sends them; the frames are then joined for the check.
+pub fn encode_into(inputs: &[Input<'_>]) -> Bytes {
+    let mut buf = BytesMut::new();
+    let mut body = BytesMut::new();
+    for input in inputs {
+        event(input).encode_into(&mut buf);
+        body.extend_from_slice(&buf.split().freeze());
+    }
+    body.freeze()
+}
+
+/// Through the server-side `Stream` adapter.
+pub fn encode_stream(inputs: &[Input<'_>]) -> Bytes {
+    let events = stream::iter(inputs.iter().map(event));
+    let frames = pin!(sse_core::encode_stream(events));
+    let mut body = BytesMut::new();
+    for frame in ready_items(frames) {
+        body.extend_from_slice(&frame.unwrap());
+    }
+    body.freeze()
+}

@@ -1,0 +1,117 @@
+//! Encoders side by side on the same events: ours (straight into a reused buffer, and
+//! through `encode_stream`) and the peers' response bodies. Each builds its own event type
+//! from the same strings and writes the bytes a client receives; what each writes is decoded
+//! back with our decoder and compared with the input (a mismatch is reported as a finding).
+//!
+//! `cargo bench -p sse-core --bench encode`; `-- --test` runs each once on few events.
+
+mod common;
+
+use std::hint::black_box;
+
+use common::corpus::{Rng, Scale};
+use common::peers::{self, EncodeFn, Input};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use sse_core::{Decoded, Decoder, Limits};
+
+/// One event's strings, owned.
+struct Owned {
+    id: String,
+    event_type: String,
+    data: String,
+}
+
+/// (1) Small events: an id, a type and a short line of data, a million times.
+fn small_events(count: usize) -> Vec<Owned> {
+    let mut rng = Rng::new(0xE1);
+    (0..count)
+        .map(|n| Owned {
+            id: n.to_string(),
+            event_type: format!("update-{}", rng.below(4)),
+            data: format!(r#"{{"seq":{n},"value":{}}}"#, rng.next() % 1000),
+        })
+        .collect()
+}
+
+/// (2) 8 KiB of data in 64-byte lines, ten thousand times.
+fn multi_line_events(count: usize) -> Vec<Owned> {
+    let mut rng = Rng::new(0xE2);
+    (0..count)
+        .map(|n| {
+            let lines: Vec<String> = (0..128)
+                .map(|_| (0..63).map(|_| char::from(b'a' + (rng.below(26) as u8))).collect())
+                .collect();
+            Owned {
+                id: n.to_string(),
+                event_type: "chunk".to_string(),
+                data: lines.join("\n"),
+            }
+        })
+        .collect()
+}
+
+fn encoders(c: &mut Criterion) {
+    let scale = Scale::from_args();
+    let (small, multi) = match scale {
+        Scale::Full => (1_000_000, 10_000),
+        Scale::Smoke => (1_000, 10),
+    };
+    for (name, events) in [
+        ("small", small_events(small)),
+        ("8KiB-multi-line", multi_line_events(multi)),
+    ] {
+        let inputs: Vec<Input<'_>> = events
+            .iter()
+            .map(|event| Input {
+                id: &event.id,
+                event_type: &event.event_type,
+                data: &event.data,
+            })
+            .collect();
+        let mut group = c.benchmark_group(format!("encode/{name}"));
+        group.throughput(Throughput::Elements(inputs.len() as u64));
+        if matches!(scale, Scale::Full) {
+            group.sample_size(10);
+        }
+        for (encoder, encode) in peers::encoders() {
+            report_mismatch(encoder, encode, &inputs);
+            group.bench_function(encoder, |b| b.iter(|| encode(black_box(&inputs))));
+        }
+        group.finish();
+    }
+}
+
+/// What an encoder writes must decode back to its input: say so when it does not.
+fn report_mismatch(name: &str, encode: EncodeFn, inputs: &[Input<'_>]) {
+    let bytes = encode(inputs);
+    let mut decoder = Decoder::with_limits(Limits::unlimited());
+    decoder.push(&bytes);
+    decoder.finish();
+    let mut decoded = Vec::new();
+    while let Some(item) = decoder.next_decoded().unwrap() {
+        if let Decoded::Message(message) = item {
+            decoded.push(message);
+        }
+    }
+    let same = decoded.len() == inputs.len()
+        && decoded.iter().zip(inputs).all(|(message, input)| {
+            message.data() == input.data
+                && message.event_type() == input.event_type
+                && message.last_event_id() == input.id
+        });
+    if !same {
+        let first_difference = decoded
+            .iter()
+            .zip(inputs)
+            .find(|(message, input)| message.data() != input.data)
+            .map(|(message, input)| format!("{:?} for {:?}", message.data(), input.data));
+        eprintln!(
+            "finding: {name}: {} events decoded back for {} sent; first data difference: {first_difference:?}",
+            decoded.len(),
+            inputs.len()
+        );
+    }
+}
+
+criterion_group!(benches, encoders);
+criterion_main!(benches);
