@@ -18,7 +18,8 @@ fn decoders(c: &mut Criterion) {
     for corpus in corpus::all(scale) {
         for delivery in Delivery::ALL {
             let chunks = delivery.cut(&corpus.bytes);
-            let mut group = c.benchmark_group(format!("decode/{}/{}", corpus.name, delivery.name()));
+            let mut group =
+                c.benchmark_group(format!("decode/{}/{}", corpus.name, delivery.name()));
             group.throughput(Throughput::Bytes(corpus.bytes.len() as u64));
             if matches!(scale, Scale::Full) {
                 group.sample_size(10);
@@ -52,10 +53,16 @@ fn report_miscount(name: &str, decode: DecodeFn, corpus: &Corpus, chunks: &[Byte
 const BASELINES: [(&str, fn(&[Bytes]) -> usize); 3] = [
     ("baseline/memchr2-scan", |chunks| {
         // Two bytes the corpora never hold: a pure scan of every byte.
-        chunks.iter().filter_map(|chunk| memchr::memchr2(0, 1, chunk)).count()
+        chunks
+            .iter()
+            .filter_map(|chunk| memchr::memchr2(0, 1, chunk))
+            .count()
     }),
     ("baseline/memchr2_iter-line-endings", |chunks| {
-        chunks.iter().map(|chunk| memchr::memchr2_iter(b'\r', b'\n', chunk).count()).sum()
+        chunks
+            .iter()
+            .map(|chunk| memchr::memchr2_iter(b'\r', b'\n', chunk).count())
+            .sum()
     }),
     ("baseline/copy", |chunks| {
         let mut copy = Vec::with_capacity(64 * 1024);

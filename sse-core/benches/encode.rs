@@ -39,7 +39,11 @@ fn multi_line_events(count: usize) -> Vec<Owned> {
     (0..count)
         .map(|n| {
             let lines: Vec<String> = (0..128)
-                .map(|_| (0..63).map(|_| char::from(b'a' + (rng.below(26) as u8))).collect())
+                .map(|_| {
+                    (0..63)
+                        .map(|_| char::from(b'a' + (rng.below(26) as u8)))
+                        .collect()
+                })
                 .collect();
             Owned {
                 id: n.to_string(),

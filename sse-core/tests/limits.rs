@@ -177,6 +177,9 @@ fn a_bom_still_arriving_is_held_whatever_the_limits() {
     assert_eq!(decoder.next_decoded(), Ok(None));
     assert_eq!(decoder.buffered_len(), 2);
     decoder.push(b"L");
-    assert_eq!(decoder.next_decoded(), Err(DecodeError::LineTooLong { limit: 0 }));
+    assert_eq!(
+        decoder.next_decoded(),
+        Err(DecodeError::LineTooLong { limit: 0 })
+    );
     assert_eq!(decoder.buffered_len(), 0);
 }

@@ -25,8 +25,8 @@ impl Rng {
 }
 
 const WORDS: [&str; 16] = [
-    "the", "quick", "brown", "fox", "jumps", "over", "a", "lazy", "dog", " and", " then",
-    "token", "stream", "ing", ",", ".",
+    "the", "quick", "brown", "fox", "jumps", "over", "a", "lazy", "dog", " and", " then", "token",
+    "stream", "ing", ",", ".",
 ];
 
 /// One benchmark corpus.
@@ -149,7 +149,12 @@ fn corpus(name: &'static str, text: String, events: usize, data_bytes: usize) ->
 }
 
 pub fn all(scale: Scale) -> Vec<Corpus> {
-    vec![llm_tokens(scale), large(scale), mixed_crlf(scale), tiny(scale)]
+    vec![
+        llm_tokens(scale),
+        large(scale),
+        mixed_crlf(scale),
+        tiny(scale),
+    ]
 }
 
 /// How a corpus reaches the decoder.
