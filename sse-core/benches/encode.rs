@@ -41,7 +41,7 @@ fn multi_line_events(count: usize) -> Vec<Owned> {
             let lines: Vec<String> = (0..128)
                 .map(|_| {
                     (0..63)
-                        .map(|_| char::from(b'a' + (rng.below(26) as u8)))
+                        .map(|_| char::from(b"abcdefghijklmnopqrstuvwxyz"[rng.below(26)]))
                         .collect()
                 })
                 .collect();
@@ -91,27 +91,27 @@ fn report_mismatch(name: &str, encode: EncodeFn, inputs: &[Input<'_>]) {
     let mut decoder = Decoder::with_limits(Limits::unlimited());
     decoder.push(&bytes);
     decoder.finish();
-    let mut decoded = Vec::new();
+    let mut messages = Vec::new();
     while let Some(item) = decoder.next_decoded().unwrap() {
         if let Decoded::Message(message) = item {
-            decoded.push(message);
+            messages.push(message);
         }
     }
-    let same = decoded.len() == inputs.len()
-        && decoded.iter().zip(inputs).all(|(message, input)| {
+    let same = messages.len() == inputs.len()
+        && messages.iter().zip(inputs).all(|(message, input)| {
             message.data() == input.data
                 && message.event_type() == input.event_type
                 && message.last_event_id() == input.id
         });
     if !same {
-        let first_difference = decoded
+        let first_difference = messages
             .iter()
             .zip(inputs)
             .find(|(message, input)| message.data() != input.data)
             .map(|(message, input)| format!("{:?} for {:?}", message.data(), input.data));
         eprintln!(
             "finding: {name}: {} events decoded back for {} sent; first data difference: {first_difference:?}",
-            decoded.len(),
+            messages.len(),
             inputs.len()
         );
     }

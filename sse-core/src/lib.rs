@@ -45,7 +45,8 @@ mod keep_alive;
 mod stream;
 
 pub use decode::{
-    DEFAULT_MAX_EVENT_SIZE, DEFAULT_MAX_LINE_LEN, DecodeError, Decoded, Decoder, Limits, Message,
+    DEFAULT_MAX_EVENT_SIZE, DEFAULT_MAX_LINE_LEN, DecodeError, Decoded, DecodedRef, Decoder,
+    Limits, Message, MessageRef,
 };
 pub use event::{Event, Field, FieldError};
 #[cfg(feature = "tokio")]

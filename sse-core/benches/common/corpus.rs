@@ -1,6 +1,8 @@
 //! The benchmark corpora, generated deterministically (fixed seeds), and the two ways of
 //! delivering them: 16 KiB chunks, and random 1 to 64 byte chunks.
 
+use std::fmt::Write as _;
+
 use bytes::Bytes;
 
 /// A small, fixed-seed generator: the corpora are the same bytes on every run and machine.
@@ -87,8 +89,8 @@ pub fn llm_tokens(scale: Scale) -> Corpus {
 
 /// (B) Large: 128 events, each one 64 KiB data line.
 pub fn large(scale: Scale) -> Corpus {
-    let mut rng = Rng::new(0xB);
     const BASE64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut rng = Rng::new(0xB);
     let events = match scale {
         Scale::Full => 128,
         Scale::Smoke => 4,
@@ -113,7 +115,8 @@ pub fn mixed_crlf(scale: Scale) -> Corpus {
         if rng.below(8) == 0 {
             text.push_str(": keep-alive\r\n");
         }
-        text.push_str(&format!("id: {n}\r\nevent: update-{}\r\n", rng.below(4)));
+        let kind = rng.below(4);
+        writeln!(text, "id: {n}\r\nevent: update-{kind}\r").expect("writing to a String");
         let lines = 3 + rng.below(3);
         for line in 0..lines {
             let mut value = String::new();

@@ -1,12 +1,14 @@
 //! The decoder: bytes in, [`Decoded`] items out, with no I/O, clock or runtime.
 
+use std::borrow::Cow;
+use std::ops::Range;
 use std::sync::Arc;
 use std::time::Duration;
 
 use super::error::DecodeError;
 use super::limits::Limits;
 use super::lines::{LineReader, Scan};
-use super::message::{Decoded, Message};
+use super::message::{Decoded, DecodedRef, MessageRef};
 
 /// The fields whose value belongs to the event being built: losing one of their lines to a
 /// limit loses the event.
@@ -124,6 +126,9 @@ impl Decoder {
     /// # Ok::<(), sse_core::DecodeError>(())
     /// ```
     pub fn push(&mut self, bytes: impl AsRef<[u8]>) {
+        // The reader drops consumed bytes: first copy out what the event still reads there.
+        self.state.end_dispatch();
+        self.state.own_data(self.lines.input());
         self.lines.push(bytes.as_ref());
     }
 
@@ -145,6 +150,9 @@ impl Decoder {
 
     /// The next item the pushed bytes complete, or `Ok(None)` when more bytes are needed (or,
     /// after [`finish`](Self::finish), when the stream is done).
+    ///
+    /// The message owns its text. To read it without a copy, see
+    /// [`next_decoded_ref`](Self::next_decoded_ref).
     ///
     /// # Errors
     ///
@@ -168,28 +176,57 @@ impl Decoder {
     /// # Ok::<(), sse_core::DecodeError>(())
     /// ```
     pub fn next_decoded(&mut self) -> Result<Option<Decoded>, DecodeError> {
-        loop {
+        Ok(self.next_decoded_ref()?.map(DecodedRef::into_owned))
+    }
+
+    /// Like [`next_decoded`](Self::next_decoded), but the item borrows its text from the
+    /// decoder until the next call: a message whose data is a single line is read straight
+    /// out of the pushed bytes, with no copy and no allocation.
+    ///
+    /// # Errors
+    ///
+    /// As [`next_decoded`](Self::next_decoded).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use sse_core::{DecodedRef, Decoder};
+    ///
+    /// let mut decoder = Decoder::new();
+    /// decoder.push(b"data: {\"token\":\"hi\"}\n\n");
+    /// let mut total = 0;
+    /// while let Some(decoded) = decoder.next_decoded_ref()? {
+    ///     if let DecodedRef::Message(message) = decoded {
+    ///         total += message.data().len();
+    ///     }
+    /// }
+    /// assert_eq!(total, 14);
+    /// # Ok::<(), sse_core::DecodeError>(())
+    /// ```
+    pub fn next_decoded_ref(&mut self) -> Result<Option<DecodedRef<'_>>, DecodeError> {
+        self.state.end_dispatch();
+        let outcome = loop {
             match self.lines.scan() {
-                Scan::Line { len, consumed } => {
-                    let line = &self.lines.buffered()[..len];
+                Scan::Line { start, end, next } => {
                     let outcome = if self.skipping_line {
                         self.skipping_line = false;
+                        let line = &self.lines.input()[start..end];
                         let missing = FIELD_NAME_HEAD.saturating_sub(self.skipped_head.len());
                         self.skipped_head
-                            .extend_from_slice(&line[..missing.min(len)]);
+                            .extend_from_slice(&line[..missing.min(line.len())]);
                         self.state.end_overlong_line(&self.skipped_head);
                         Ok(None)
-                    } else if len > self.state.limits.max_line_len {
+                    } else if end - start > self.state.limits.max_line_len {
                         let error = self.state.overlong_line_error();
-                        self.state.end_overlong_line(head(line));
+                        self.state
+                            .end_overlong_line(head(&self.lines.input()[start..end]));
                         error.map_or(Ok(None), Err)
                     } else {
-                        self.state.on_line(line)
+                        self.state.on_line(self.lines.input(), start..end)
                     };
-                    self.lines.consume(consumed);
-                    match outcome {
-                        Ok(None) => {}
-                        outcome => return outcome,
+                    self.lines.consume(next);
+                    if let Some(outcome) = outcome? {
+                        break outcome;
                     }
                 }
                 Scan::StartUndecided => return Ok(None),
@@ -201,15 +238,18 @@ impl Decoder {
                 }
                 Scan::Partial if self.skipping_line => {
                     let missing = FIELD_NAME_HEAD.saturating_sub(self.skipped_head.len());
-                    let start = self.lines.buffered();
+                    let start = self.lines.partial();
                     self.skipped_head
                         .extend_from_slice(&start[..missing.min(start.len())]);
                     self.lines.discard_partial();
                     return Ok(None);
                 }
                 Scan::Partial => {
-                    let start = self.lines.buffered();
+                    let start = self.lines.partial();
                     if start.len() <= self.state.limits.max_line_len {
+                        if !self.state.borrows_input() {
+                            self.lines.clear_if_consumed();
+                        }
                         return Ok(None);
                     }
                     self.skipped_head.clear();
@@ -221,7 +261,13 @@ impl Decoder {
                     }
                 }
             }
-        }
+        };
+        let input = self.lines.input();
+        Ok(Some(match outcome {
+            Outcome::Dispatched => DecodedRef::Message(self.state.message(input)),
+            Outcome::Retry(retry) => DecodedRef::Retry(retry),
+            Outcome::Comment(text) => DecodedRef::Comment(text_ref(&input[text])),
+        }))
     }
 
     /// The stream's last event id: what a client sends as `Last-Event-ID` when it
@@ -274,7 +320,7 @@ impl Decoder {
     /// # Ok::<(), sse_core::DecodeError>(())
     /// ```
     pub fn buffered_len(&self) -> usize {
-        self.lines.buffered().len() + self.state.buffered_len()
+        self.lines.partial().len() + self.state.buffered_len()
     }
 
     /// The limits this decoder enforces.
@@ -297,6 +343,15 @@ impl Default for Decoder {
     }
 }
 
+/// What a line asks the decoder to yield.
+enum Outcome {
+    /// The event was dispatched: [`StreamState::message`] has it.
+    Dispatched,
+    Retry(Duration),
+    /// A comment, as a range of the input.
+    Comment(Range<usize>),
+}
+
 /// The interpretation of lines: the event being built and what outlives events.
 #[derive(Debug)]
 struct StreamState {
@@ -304,14 +359,21 @@ struct StreamState {
     emit_comments: bool,
     /// The event being built was dropped by a limit: ignore its fields up to its blank line.
     skipping_event: bool,
-    /// The data buffer: each `data` value followed by LF.
+    /// The event's only `data` value so far, still in the input; `data` is empty meanwhile.
+    /// Most events have one data line: it is never copied for a borrowed message.
+    first_data: Option<Range<usize>>,
+    /// The data buffer once a second `data` line came: each value followed by LF.
     data: Vec<u8>,
+    /// The data buffer's length, with `first_data` counted as if it were in `data`.
+    data_len: usize,
     event_type: Vec<u8>,
     /// An `id` seen since the last dispatch; `None` while the last-event-id buffer still
     /// equals `last_event_id`.
     pending_id: Option<Vec<u8>>,
     last_event_id: Arc<str>,
     reconnection_time: Option<Duration>,
+    /// The last item borrowed the event's buffers: they are cleared at the next call.
+    dispatched: bool,
 }
 
 impl StreamState {
@@ -320,57 +382,74 @@ impl StreamState {
             limits,
             emit_comments: false,
             skipping_event: false,
+            first_data: None,
             data: Vec::new(),
+            data_len: 0,
             event_type: Vec::new(),
             pending_id: None,
             last_event_id: Arc::from(""),
             reconnection_time: None,
+            dispatched: false,
         }
     }
 
-    fn on_line(&mut self, line: &[u8]) -> Result<Option<Decoded>, DecodeError> {
-        if line.is_empty() {
+    /// Interprets `input[line]`.
+    fn on_line(
+        &mut self,
+        input: &[u8],
+        line: Range<usize>,
+    ) -> Result<Option<Outcome>, DecodeError> {
+        let text = &input[line.clone()];
+        if text.is_empty() {
             self.skipping_event = false;
-            return Ok(self.dispatch().map(Decoded::Message));
+            return Ok(self.dispatch().then_some(Outcome::Dispatched));
         }
-        let (name, value) = match memchr::memchr(b':', line) {
-            Some(0) => return Ok(self.comment(&line[1..])),
-            Some(colon) => {
-                let value = &line[colon + 1..];
-                (&line[..colon], value.strip_prefix(b" ").unwrap_or(value))
+        // Most lines are data lines: recognise them without searching for the colon.
+        let colon = if text.starts_with(b"data:") {
+            Some(4)
+        } else {
+            memchr::memchr(b':', text)
+        };
+        let (name, value) = match colon {
+            Some(0) => {
+                let comment = line.start + 1..line.end;
+                return Ok(self.emit_comments.then_some(Outcome::Comment(comment)));
             }
-            None => (line, &[][..]),
+            Some(colon) => {
+                let value_start = line.start + colon + 1;
+                let skip_space = usize::from(input.get(value_start) == Some(&b' '));
+                (
+                    &text[..colon],
+                    value_start + skip_space.min(line.end - value_start)..line.end,
+                )
+            }
+            None => (text, line.end..line.end),
         };
         if name == b"retry" {
-            return Ok(self.retry(value));
+            return Ok(self.retry(&input[value]).map(Outcome::Retry));
         }
         if self.skipping_event {
             return Ok(None);
         }
         match name {
-            b"data" => self.append_data(value)?,
+            b"data" => self.append_data(input, value)?,
             b"event" => {
                 self.event_type.clear();
-                self.event_type.extend_from_slice(value);
+                self.event_type.extend_from_slice(&input[value]);
             }
-            b"id" if memchr::memchr(0, value).is_none() => {
+            b"id" if memchr::memchr(0, &input[value.clone()]).is_none() => {
                 let id = self.pending_id.get_or_insert_with(Vec::new);
                 id.clear();
-                id.extend_from_slice(value);
+                id.extend_from_slice(&input[value]);
             }
             _ => {}
         }
         Ok(None)
     }
 
-    fn comment(&self, text: &[u8]) -> Option<Decoded> {
-        self.emit_comments
-            .then(|| Decoded::Comment(text_from(text.to_vec())))
-    }
-
     /// Takes a `retry` value made of ASCII digits only; ignores any other, and one too large
     /// for a `u64` of milliseconds.
-    fn retry(&mut self, value: &[u8]) -> Option<Decoded> {
+    fn retry(&mut self, value: &[u8]) -> Option<Duration> {
         if value.is_empty() {
             return None;
         }
@@ -385,19 +464,41 @@ impl StreamState {
         }
         let retry = Duration::from_millis(millis);
         self.reconnection_time = Some(retry);
-        Some(Decoded::Retry(retry))
+        Some(retry)
     }
 
-    fn append_data(&mut self, value: &[u8]) -> Result<(), DecodeError> {
+    fn append_data(&mut self, input: &[u8], value: Range<usize>) -> Result<(), DecodeError> {
         let limit = self.limits.max_event_size;
-        if value.len() >= limit || self.data.len() > limit - value.len() - 1 {
+        let len = value.len();
+        if len >= limit || self.data_len > limit - len - 1 {
             self.drop_event();
             return Err(DecodeError::EventTooLarge { limit });
         }
-        self.data.reserve(value.len() + 1);
-        self.data.extend_from_slice(value);
-        self.data.push(b'\n');
+        if self.data_len == 0 {
+            self.first_data = Some(value);
+        } else {
+            self.own_data(input);
+            self.data.reserve(len + 1);
+            self.data.extend_from_slice(&input[value]);
+            self.data.push(b'\n');
+        }
+        self.data_len += len + 1;
         Ok(())
+    }
+
+    /// Copies a data value that is still in the input into the data buffer: before a second
+    /// data line joins it, or before the input is compacted.
+    fn own_data(&mut self, input: &[u8]) {
+        if let Some(first) = self.first_data.take() {
+            self.data.reserve(first.len() + 1);
+            self.data.extend_from_slice(&input[first]);
+            self.data.push(b'\n');
+        }
+    }
+
+    /// Whether the event being built still reads from the input.
+    fn borrows_input(&self) -> bool {
+        self.first_data.is_some()
     }
 
     /// The error for a line longer than the limit: none while the event it belongs to is
@@ -424,34 +525,58 @@ impl StreamState {
     }
 
     fn discard_event(&mut self) {
-        self.data.clear();
-        self.event_type.clear();
+        self.clear_event();
         self.pending_id = None;
         self.skipping_event = false;
     }
 
-    fn dispatch(&mut self) -> Option<Message> {
+    fn clear_event(&mut self) {
+        self.first_data = None;
+        self.data.clear();
+        self.data_len = 0;
+        self.event_type.clear();
+    }
+
+    /// The blank line: the last event id takes the id buffer, and the event is delivered if
+    /// it has data (read it with [`message`](Self::message)).
+    fn dispatch(&mut self) -> bool {
         if let Some(id) = self.pending_id.take() {
             if id != self.last_event_id.as_bytes() {
-                self.last_event_id = Arc::from(text_from(id));
+                self.last_event_id = Arc::from(text_ref(&id));
             }
         }
-        if self.data.is_empty() {
+        if self.data_len == 0 {
             self.event_type.clear();
-            return None;
+            return false;
         }
-        self.data.pop();
-        let data = text_from(std::mem::take(&mut self.data));
-        let event_type = text_from(std::mem::take(&mut self.event_type));
-        Some(Message::from_parts(
-            event_type,
-            data,
-            Arc::clone(&self.last_event_id),
-        ))
+        self.dispatched = true;
+        true
+    }
+
+    /// The dispatched event, borrowing its buffers until [`end_dispatch`](Self::end_dispatch).
+    fn message<'a>(&'a self, input: &'a [u8]) -> MessageRef<'a> {
+        let data = match &self.first_data {
+            Some(first) => &input[first.clone()],
+            // Without the one trailing LF.
+            None => &self.data[..self.data.len() - 1],
+        };
+        MessageRef::new(
+            text_ref(&self.event_type),
+            text_ref(data),
+            &self.last_event_id,
+        )
+    }
+
+    /// Clears the buffers of the event delivered last, once nothing borrows them.
+    fn end_dispatch(&mut self) {
+        if self.dispatched {
+            self.dispatched = false;
+            self.clear_event();
+        }
     }
 
     fn buffered_len(&self) -> usize {
-        self.data.len() + self.event_type.len() + self.pending_id.as_ref().map_or(0, Vec::len)
+        self.data_len + self.event_type.len() + self.pending_id.as_ref().map_or(0, Vec::len)
     }
 }
 
@@ -463,7 +588,6 @@ fn head(line: &[u8]) -> &[u8] {
 /// Decodes UTF-8, turning each invalid sequence into U+FFFD exactly as browsers do. Decoding
 /// a line's pieces one by one gives the same text as decoding the whole stream: the pieces
 /// are cut at ASCII bytes, which never belong to a multi-byte sequence.
-fn text_from(bytes: Vec<u8>) -> String {
-    String::from_utf8(bytes)
-        .unwrap_or_else(|invalid| String::from_utf8_lossy(invalid.as_bytes()).into_owned())
+fn text_ref(bytes: &[u8]) -> Cow<'_, str> {
+    String::from_utf8_lossy(bytes)
 }

@@ -1,5 +1,6 @@
 //! What the decoder delivers.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -136,5 +137,159 @@ impl Message {
     /// ```
     pub fn into_data(self) -> String {
         self.data
+    }
+}
+
+/// One item the [`Decoder`](crate::Decoder) completes, borrowing its text from the decoder
+/// until the next call: see [`Decoder::next_decoded_ref`](crate::Decoder::next_decoded_ref).
+///
+/// # Example
+///
+/// ```
+/// use sse_core::{Decoded, DecodedRef, Decoder};
+///
+/// let mut decoder = Decoder::new();
+/// decoder.push(b"retry: 10\ndata: x\n\n");
+/// let first = decoder.next_decoded_ref()?.unwrap();
+/// assert!(matches!(first, DecodedRef::Retry(_)));
+/// let second: Decoded = decoder.next_decoded_ref()?.unwrap().into_owned();
+/// assert!(matches!(second, Decoded::Message(m) if m.data() == "x"));
+/// # Ok::<(), sse_core::DecodeError>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DecodedRef<'a> {
+    /// An event, delivered at the blank line that ends it.
+    Message(MessageRef<'a>),
+    /// A `retry` field that the decoder took: the new reconnection time.
+    Retry(Duration),
+    /// A comment line's text after the colon (only when asked for).
+    Comment(Cow<'a, str>),
+}
+
+impl DecodedRef<'_> {
+    /// The same item, owning its text.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use sse_core::{Decoded, DecodedRef};
+    ///
+    /// let owned = DecodedRef::Comment("ping".into()).into_owned();
+    /// assert_eq!(owned, Decoded::Comment("ping".to_string()));
+    /// ```
+    pub fn into_owned(self) -> Decoded {
+        match self {
+            Self::Message(message) => Decoded::Message(message.into_owned()),
+            Self::Retry(retry) => Decoded::Retry(retry),
+            Self::Comment(text) => Decoded::Comment(text.into_owned()),
+        }
+    }
+}
+
+/// An event as a client receives it, borrowing its text from the decoder. Text that was
+/// valid UTF-8 is borrowed as it arrived; text that was not is replaced (U+FFFD) into a copy.
+///
+/// # Example
+///
+/// ```
+/// use sse_core::{DecodedRef, Decoder, Message};
+///
+/// let mut decoder = Decoder::new();
+/// decoder.push(b"id: 3\nevent: tick\ndata: a\n\n");
+/// let Some(DecodedRef::Message(message)) = decoder.next_decoded_ref()? else { panic!() };
+/// assert_eq!((message.event_type(), message.data(), message.last_event_id()), ("tick", "a", "3"));
+/// assert_eq!(message.into_owned(), Message::new("tick", "a", "3"));
+/// # Ok::<(), sse_core::DecodeError>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MessageRef<'a> {
+    /// Empty for the default type.
+    event_type: Cow<'a, str>,
+    data: Cow<'a, str>,
+    last_event_id: &'a Arc<str>,
+}
+
+impl<'a> MessageRef<'a> {
+    pub(crate) fn new(
+        event_type: Cow<'a, str>,
+        data: Cow<'a, str>,
+        last_event_id: &'a Arc<str>,
+    ) -> Self {
+        Self {
+            event_type,
+            data,
+            last_event_id,
+        }
+    }
+
+    /// The event type, `message` if the stream set none.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let mut decoder = sse_core::Decoder::new();
+    /// decoder.push(b"data: x\n\n");
+    /// let Some(sse_core::DecodedRef::Message(message)) = decoder.next_decoded_ref()? else { panic!() };
+    /// assert_eq!(message.event_type(), "message");
+    /// # Ok::<(), sse_core::DecodeError>(())
+    /// ```
+    pub fn event_type(&self) -> &str {
+        if self.event_type.is_empty() {
+            DEFAULT_EVENT_TYPE
+        } else {
+            &self.event_type
+        }
+    }
+
+    /// The data: the `data` lines joined with LF.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let mut decoder = sse_core::Decoder::new();
+    /// decoder.push(b"data: a\ndata: b\n\n");
+    /// let Some(sse_core::DecodedRef::Message(message)) = decoder.next_decoded_ref()? else { panic!() };
+    /// assert_eq!(message.data(), "a\nb");
+    /// # Ok::<(), sse_core::DecodeError>(())
+    /// ```
+    pub fn data(&self) -> &str {
+        &self.data
+    }
+
+    /// The stream's last event id when this event was delivered.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let mut decoder = sse_core::Decoder::new();
+    /// decoder.push(b"id: 9\ndata: x\n\n");
+    /// let Some(sse_core::DecodedRef::Message(message)) = decoder.next_decoded_ref()? else { panic!() };
+    /// assert_eq!(message.last_event_id(), "9");
+    /// # Ok::<(), sse_core::DecodeError>(())
+    /// ```
+    pub fn last_event_id(&self) -> &str {
+        self.last_event_id
+    }
+
+    /// The same message, owning its text: one allocation for the data, one for a type that
+    /// was set; the last event id is shared, not copied.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let mut decoder = sse_core::Decoder::new();
+    /// decoder.push(b"data: x\n\n");
+    /// let Some(sse_core::DecodedRef::Message(message)) = decoder.next_decoded_ref()? else { panic!() };
+    /// let owned: sse_core::Message = message.into_owned();
+    /// assert_eq!(owned.data(), "x");
+    /// # Ok::<(), sse_core::DecodeError>(())
+    /// ```
+    pub fn into_owned(self) -> Message {
+        Message::from_parts(
+            self.event_type.into_owned(),
+            self.data.into_owned(),
+            Arc::clone(self.last_event_id),
+        )
     }
 }

@@ -9,4 +9,4 @@ mod message;
 pub use decoder::Decoder;
 pub use error::DecodeError;
 pub use limits::{DEFAULT_MAX_EVENT_SIZE, DEFAULT_MAX_LINE_LEN, Limits};
-pub use message::{Decoded, Message};
+pub use message::{Decoded, DecodedRef, Message, MessageRef};

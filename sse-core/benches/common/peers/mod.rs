@@ -27,6 +27,7 @@ pub fn encoders() -> Vec<(&'static str, EncodeFn)> {
 pub fn decoders() -> Vec<(&'static str, DecodeFn)> {
     vec![
         ("sse-core/sans-io", ours::decode_sans_io as DecodeFn),
+        ("sse-core/sans-io-borrowed", ours::decode_borrowed),
         ("sse-core/stream", ours::decode_stream),
     ]
 }

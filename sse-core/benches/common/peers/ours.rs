@@ -5,7 +5,7 @@ use std::task::{Context, Poll, Waker};
 
 use bytes::{Bytes, BytesMut};
 use futures_util::{Stream, stream};
-use sse_core::{Decoded, Decoder, Event};
+use sse_core::{Decoded, DecodedRef, Decoder, Event};
 
 use super::Input;
 
@@ -15,6 +15,27 @@ pub fn decode_sans_io(chunks: &[Bytes]) -> (usize, usize) {
     let mut count = |decoder: &mut Decoder| {
         while let Some(decoded) = decoder.next_decoded().unwrap() {
             if let Decoded::Message(message) = decoded {
+                events += 1;
+                data_bytes += message.data().len();
+            }
+        }
+    };
+    for chunk in chunks {
+        decoder.push(chunk);
+        count(&mut decoder);
+    }
+    decoder.finish();
+    count(&mut decoder);
+    (events, data_bytes)
+}
+
+/// The same, reading each message in place with `next_decoded_ref`.
+pub fn decode_borrowed(chunks: &[Bytes]) -> (usize, usize) {
+    let mut decoder = Decoder::new();
+    let (mut events, mut data_bytes) = (0, 0);
+    let mut count = |decoder: &mut Decoder| {
+        while let Some(decoded) = decoder.next_decoded_ref().unwrap() {
+            if let DecodedRef::Message(message) = decoded {
                 events += 1;
                 data_bytes += message.data().len();
             }
