@@ -21,9 +21,7 @@ fn decoders(c: &mut Criterion) {
             let mut group =
                 c.benchmark_group(format!("decode/{}/{}", corpus.name, delivery.name()));
             group.throughput(Throughput::Bytes(corpus.bytes.len() as u64));
-            if matches!(scale, Scale::Full) {
-                group.sample_size(10);
-            }
+            scale.configure(&mut group);
             for (name, decode) in peers::decoders() {
                 report_miscount(name, decode, &corpus, &chunks);
                 group.bench_function(name, |b| b.iter(|| decode(black_box(&chunks))));

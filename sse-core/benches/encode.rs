@@ -74,9 +74,7 @@ fn encoders(c: &mut Criterion) {
             .collect();
         let mut group = c.benchmark_group(format!("encode/{name}"));
         group.throughput(Throughput::Elements(inputs.len() as u64));
-        if matches!(scale, Scale::Full) {
-            group.sample_size(10);
-        }
+        scale.configure(&mut group);
         for (encoder, encode) in peers::encoders() {
             report_mismatch(encoder, encode, &inputs);
             group.bench_function(encoder, |b| b.iter(|| encode(black_box(&inputs))));

@@ -2,8 +2,11 @@
 //! delivering them: 16 KiB chunks, and random 1 to 64 byte chunks.
 
 use std::fmt::Write as _;
+use std::time::Duration;
 
 use bytes::Bytes;
+use criterion::BenchmarkGroup;
+use criterion::measurement::WallTime;
 
 /// A small, fixed-seed generator: the corpora are the same bytes on every run and machine.
 pub struct Rng(u64);
@@ -48,6 +51,17 @@ pub enum Scale {
 }
 
 impl Scale {
+    /// Ten samples over about three seconds per benchmark at full scale: each iteration
+    /// decodes a whole corpus, so that is plenty, and the suite stays within minutes.
+    pub fn configure(self, group: &mut BenchmarkGroup<'_, WallTime>) {
+        if matches!(self, Self::Full) {
+            group
+                .sample_size(10)
+                .warm_up_time(Duration::from_secs(1))
+                .measurement_time(Duration::from_secs(3));
+        }
+    }
+
     /// Smoke when criterion runs in test mode: `cargo bench -- --test`, or `cargo test
     /// --benches` (which passes no `--bench`).
     pub fn from_args() -> Self {

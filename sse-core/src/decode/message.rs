@@ -1,7 +1,6 @@
 //! What the decoder delivers.
 
 use std::borrow::Cow;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// The event type a message has when the stream set none.
@@ -53,7 +52,7 @@ pub struct Message {
     /// Empty for the default type, so that `event: message` and no `event` line compare equal.
     event_type: String,
     data: String,
-    last_event_id: Arc<str>,
+    last_event_id: String,
 }
 
 impl Message {
@@ -68,16 +67,12 @@ impl Message {
     pub fn new(
         event_type: impl Into<String>,
         data: impl Into<String>,
-        last_event_id: impl Into<Arc<str>>,
+        last_event_id: impl Into<String>,
     ) -> Self {
         Self::from_parts(event_type.into(), data.into(), last_event_id.into())
     }
 
-    pub(crate) fn from_parts(
-        mut event_type: String,
-        data: String,
-        last_event_id: Arc<str>,
-    ) -> Self {
+    pub(crate) fn from_parts(mut event_type: String, data: String, last_event_id: String) -> Self {
         if event_type == DEFAULT_EVENT_TYPE {
             event_type.clear();
         }
@@ -207,14 +202,14 @@ pub struct MessageRef<'a> {
     /// Empty for the default type.
     event_type: Cow<'a, str>,
     data: Cow<'a, str>,
-    last_event_id: &'a Arc<str>,
+    last_event_id: &'a str,
 }
 
 impl<'a> MessageRef<'a> {
     pub(crate) fn new(
         event_type: Cow<'a, str>,
         data: Cow<'a, str>,
-        last_event_id: &'a Arc<str>,
+        last_event_id: &'a str,
     ) -> Self {
         Self {
             event_type,
@@ -289,7 +284,7 @@ impl<'a> MessageRef<'a> {
         Message::from_parts(
             self.event_type.into_owned(),
             self.data.into_owned(),
-            Arc::clone(self.last_event_id),
+            self.last_event_id.to_owned(),
         )
     }
 }

@@ -1,6 +1,17 @@
-//! Every decoder and encoder measured, ours first, behind one signature each.
+//! Every decoder and encoder measured, ours first, behind one signature each. Each peer is
+//! driven the way its own documentation shows, over the same chunks or the same events.
 
+mod actix_web_lab;
+mod async_sse;
+mod axum_sse;
+mod eventsource_stream;
 mod ours;
+mod russe;
+mod sse_codec;
+mod sse_parse;
+mod sse_stream;
+mod sseer;
+mod warp_sse;
 
 use bytes::Bytes;
 
@@ -21,6 +32,10 @@ pub fn encoders() -> Vec<(&'static str, EncodeFn)> {
     vec![
         ("sse-core/encode_into", ours::encode_into as EncodeFn),
         ("sse-core/encode_stream", ours::encode_stream),
+        ("sse-stream", sse_stream::encode),
+        ("actix-web-lab", actix_web_lab::encode),
+        ("axum/Sse", axum_sse::encode),
+        ("warp/sse", warp_sse::encode),
     ]
 }
 
@@ -29,5 +44,12 @@ pub fn decoders() -> Vec<(&'static str, DecodeFn)> {
         ("sse-core/sans-io", ours::decode_sans_io as DecodeFn),
         ("sse-core/sans-io-borrowed", ours::decode_borrowed),
         ("sse-core/stream", ours::decode_stream),
+        ("sse-stream", sse_stream::decode),
+        ("sseer", sseer::decode),
+        ("sse-parse", sse_parse::decode),
+        ("eventsource-stream", eventsource_stream::decode),
+        ("async-sse", async_sse::decode),
+        ("sse-codec", sse_codec::decode),
+        ("russe", russe::decode),
     ]
 }

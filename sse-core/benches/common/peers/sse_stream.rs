@@ -1,0 +1,53 @@
+//! `sse-stream` 0.3, both ways.
+//!
+//! Decoding:
+//! `sse-stream` 0.3.0 (default features `memchr`, `simdutf8`): `sse_stream::SseByteStream::new`
+//! over a `Stream<Item = Result<Bytes, Infallible>>`, the README's recommended path for byte
+//! streams (it skips the `http_body` frame adaptation of `SseStream`). The peer yields raw blocks
+//! including metadata-only ones (`data: None`); only blocks with `Some(data)` are counted.
+//! A decoding error ends the peer's stream; we stop there and return what was delivered.
+//!
+//! Encoding:
+//! Peer: `sse-stream` 0.3 — `sse_stream::Sse` builder (`.data().id().event()`) fed as a
+//! `futures::stream::iter` of `Result<Sse, Infallible>` into `sse_stream::SseBody::new`
+//! (its `http_body::Body` encoder, no keep-alive), collected with
+//! `http_body_util::BodyExt::collect`. Driver: `futures::executor::block_on`.
+
+use std::convert::Infallible;
+
+use bytes::Bytes;
+use futures::{StreamExt as _, executor::block_on, stream};
+use http_body_util::BodyExt;
+use sse_stream::{Sse, SseBody};
+
+use super::Input;
+
+/// Decodes an event stream delivered as these chunks, in order, through the peer's decoder,
+/// and returns (number of events delivered, total bytes of their `data` fields as the peer reports them).
+pub fn decode(chunks: &[Bytes]) -> (usize, usize) {
+    let input = stream::iter(chunks.iter().cloned().map(Ok::<_, Infallible>));
+    let mut events = sse_stream::SseByteStream::new(input);
+    block_on(async {
+        let (mut n, mut bytes) = (0, 0);
+        while let Some(item) = events.next().await {
+            let Ok(sse) = item else { break };
+            if let Some(data) = sse.data {
+                n += 1;
+                bytes += data.len();
+            }
+        }
+        (n, bytes)
+    })
+}
+
+/// Encodes every event, in order, through `SseBody` and returns the concatenated body bytes.
+pub fn encode(events: &[Input]) -> Bytes {
+    let events: Vec<Result<Sse, Infallible>> = events
+        .iter()
+        .map(|e| Ok(Sse::default().data(e.data).id(e.id).event(e.event_type)))
+        .collect();
+    let body = SseBody::new(futures::stream::iter(events));
+    futures::executor::block_on(body.collect())
+        .expect("sse-stream body error")
+        .to_bytes()
+}
