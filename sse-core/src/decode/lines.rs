@@ -216,14 +216,26 @@ impl LineReader {
     }
 }
 
-/// Bit `i` set where `block[i]` is CR or LF; `block` holds at most 64 bytes.
+/// Bit `i` set where `block[i]` is CR or LF; `block` holds at most 64 bytes. A short block
+/// (the end of what has arrived) is read a word at a time too, then its last bytes one by one.
 fn line_ending_mask(block: &[u8]) -> u64 {
     if let Ok(block) = <&[u8; BLOCK]>::try_from(block) {
         return full_block_mask(block);
     }
-    block.iter().enumerate().fold(0, |mask, (index, &byte)| {
-        mask | (u64::from(is_line_ending(byte)) << index)
-    })
+    let words = block.chunks_exact(8);
+    let tail = words.remainder();
+    let mut mask = 0;
+    let mut index = 0;
+    for word in words {
+        let word = u64::from_le_bytes(word.try_into().expect("chunks of eight bytes"));
+        mask |= u64::from(word_line_endings(word)) << index;
+        index += 8;
+    }
+    for &byte in tail {
+        mask |= u64::from(is_line_ending(byte)) << index;
+        index += 1;
+    }
+    mask
 }
 
 /// The same over exactly 64 bytes, eight at a time: each 8-byte word gives the 8 bits of its
@@ -315,6 +327,10 @@ mod tests {
                 mask | (u64::from(is_line_ending(b)) << i)
             });
             assert_eq!(full_block_mask(&block), expected, "{block:?}");
+            for len in 0..BLOCK {
+                let short = expected & ((1 << len) - 1);
+                assert_eq!(line_ending_mask(&block[..len]), short, "{len}: {block:?}");
+            }
         }
     }
 
