@@ -21,14 +21,19 @@ struct Owned {
     data: String,
 }
 
-/// (1) Small events: an id, a type and a short line of data, a million times.
+/// (1) Small events: an id, a type and a short line of data, a million times; one in eight
+/// data values starts with a space, which a correct encoder must keep.
 fn small_events(count: usize) -> Vec<Owned> {
     let mut rng = Rng::new(0xE1);
     (0..count)
         .map(|n| Owned {
             id: n.to_string(),
             event_type: format!("update-{}", rng.below(4)),
-            data: format!(r#"{{"seq":{n},"value":{}}}"#, rng.next() % 1000),
+            data: format!(
+                r#"{}{{"seq":{n},"value":{}}}"#,
+                if n % 8 == 0 { " " } else { "" },
+                rng.next() % 1000
+            ),
         })
         .collect()
 }
