@@ -26,7 +26,9 @@ fn token_stream() -> Vec<u8> {
 
 /// The same stream with three data lines per event (the data is gathered, not borrowed).
 fn multi_line_stream() -> Vec<u8> {
-    "data: a\ndata: bb\ndata: ccc\n\n".repeat(EVENTS).into_bytes()
+    "data: a\ndata: bb\ndata: ccc\n\n"
+        .repeat(EVENTS)
+        .into_bytes()
 }
 
 /// 16 KiB chunks, and a ragged cut of 1 to 64 bytes (lines cross chunks all the time).
@@ -135,7 +137,11 @@ fn an_event_for_many_connections_is_encoded_once_and_shared() {
     });
     // One allocation at most: the shared frame's reference count; the clones copy nothing.
     assert!(info.count_total <= 1, "{} allocations", info.count_total);
-    assert!(frames.iter().all(|frame| frame.as_ptr() == frames[0].as_ptr()));
+    assert!(
+        frames
+            .iter()
+            .all(|frame| frame.as_ptr() == frames[0].as_ptr())
+    );
     assert_eq!(
         frames[999],
         Bytes::from_static(b"event: update\nid: 42\ndata: line one\ndata: line two\n\n")
