@@ -78,15 +78,24 @@ impl Subscription {
     }
 
     /// The next frame that is ready now, without waiting.
-    fn next_ready(&mut self) -> Option<Bytes> {
-        self.ready.pop_front().or_else(|| self.live.try_recv().ok())
+    ///
+    /// `poll_recv`, not `try_recv`: `try_recv` parks the thread while a publisher is midway
+    /// through a send, and a subscription must never block its executor.
+    fn next_ready(&mut self, cx: &mut Context<'_>) -> Option<Bytes> {
+        if let Some(frame) = self.ready.pop_front() {
+            return Some(frame);
+        }
+        match self.live.poll_recv(cx) {
+            Poll::Ready(frame) => frame,
+            Poll::Pending => None,
+        }
     }
 
     /// `first`, with the frames ready after it appended while they fit in the batch size.
     /// Copying them into one buffer costs less than writing each one on its own.
-    fn batch_from(&mut self, first: Bytes) -> Bytes {
+    fn batch_from(&mut self, first: Bytes, cx: &mut Context<'_>) -> Bytes {
         let mut batch: Option<BytesMut> = None;
-        while let Some(frame) = self.next_ready() {
+        while let Some(frame) = self.next_ready(cx) {
             let len = batch.as_ref().map_or(first.len(), BytesMut::len);
             if len + frame.len() > self.batch_bytes {
                 self.ready.push_front(frame);
@@ -117,7 +126,7 @@ impl Stream for Subscription {
                 None => return Poll::Ready(None),
             },
         };
-        Poll::Ready(Some(this.batch_from(first)))
+        Poll::Ready(Some(this.batch_from(first, cx)))
     }
 }
 
