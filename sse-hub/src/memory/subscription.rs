@@ -19,9 +19,10 @@ use super::topic::Topic;
 /// ones. Frames that are ready together come as one item, up to the hub's
 /// [batch size](crate::HubConfig::batch_bytes), so that the server writes them at once.
 ///
-/// The stream ends when the subscriber falls more than its
-/// [backlog](crate::HubConfig::backlog) behind (after yielding what was already waiting), or
-/// when the hub is gone. Dropping it unsubscribes.
+/// The stream ends only when the subscriber falls more than its
+/// [backlog](crate::HubConfig::backlog) behind, after yielding what was already waiting: the
+/// client then reconnects with the last id it got. Dropping the subscription (the client
+/// went away) unsubscribes.
 ///
 /// # Example
 ///

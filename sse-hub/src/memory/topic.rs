@@ -21,6 +21,8 @@ use crate::unknown_id::OnUnknownId;
 pub(crate) struct Topic {
     state: Mutex<TopicState>,
     config: Arc<HubConfig>,
+    /// The [`OnUnknownId::Marker`] event, encoded once.
+    marker: Option<Bytes>,
     counters: Arc<Counters>,
 }
 
@@ -40,7 +42,12 @@ struct Subscriber {
 
 impl Topic {
     pub(crate) fn new(config: Arc<HubConfig>, counters: Arc<Counters>) -> Self {
+        let marker = match &config.on_unknown_id {
+            OnUnknownId::Marker(marker) => Some(marker.to_bytes()),
+            OnUnknownId::StartLive | OnUnknownId::ReplayAll => None,
+        };
         Self {
+            marker,
             state: Mutex::new(TopicState {
                 retained: Retained::new(config.first_id),
                 subscribers: Vec::new(),
@@ -57,6 +64,8 @@ impl Topic {
     /// A subscriber whose queue is full is cut off on the spot: publishing never waits for
     /// it, and the frames it holds stay bounded by its backlog.
     pub(crate) fn publish(&self, event: Event, now: Instant) -> u64 {
+        // Encoding waits for the lock: the id is only known there, and frames must be
+        // retained and sent in id order.
         let mut state = self.lock();
         let id = state.retained.next_id();
         let frame = with_id(event, id).to_bytes();
@@ -120,10 +129,9 @@ impl Topic {
         }
         match &self.config.on_unknown_id {
             OnUnknownId::StartLive => VecDeque::new(),
-            OnUnknownId::ReplayAll => retained.all().cloned().collect(),
-            OnUnknownId::Marker(marker) => {
+            OnUnknownId::ReplayAll | OnUnknownId::Marker(_) => {
                 let mut replay = VecDeque::with_capacity(retained.len() + 1);
-                replay.push_back(marker.to_bytes());
+                replay.extend(self.marker.clone());
                 replay.extend(retained.all().cloned());
                 replay
             }
