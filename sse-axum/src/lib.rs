@@ -1,7 +1,8 @@
 //! Server-Sent Events for axum 0.8, with every byte of protocol from [`sse_core`].
 //!
 //! - [`Sse`]: a response from any `Stream` of [`Event`]s (or of `Result<Event, E>`), with the
-//!   right headers, each event flushed as it is produced, and keep-alive on by default.
+//!   right headers, each event flushed as it is produced, and keep-alive on by default;
+//!   [`Sse::from_frames`] for a stream of frames encoded beforehand, such as a fan-out hub's.
 //! - [`LastEventId`]: the id a reconnecting client sent, never a rejection.
 //! - [`AcceptsEventStream`]: answer only clients that asked for an event stream.
 //!
@@ -32,7 +33,7 @@ mod extract;
 mod response;
 
 pub use extract::{AcceptsEventStream, LastEventId, NotAcceptable};
-pub use response::Sse;
+pub use response::{Frames, Sse};
 pub use sse_core::{self, Event, FieldError, KeepAlive};
 
 /// The workspace README's examples (sse-core's and this crate's), compiled and run as doc

@@ -12,7 +12,7 @@ use futures_core::Stream;
 use http::{HeaderName, HeaderValue};
 use http_body::Frame;
 use pin_project_lite::pin_project;
-use sse_core::{IntoEventResult, KeepAlive, ResponseBody, TokioTimer, headers};
+use sse_core::{FramesBody, IntoEventResult, KeepAlive, ResponseBody, TokioTimer, headers};
 
 /// An event-stream response: `200`, `Content-Type: text/event-stream`,
 /// `Cache-Control: no-cache`, `X-Accel-Buffering: no`, no `Content-Length`, and a body that
@@ -23,6 +23,9 @@ use sse_core::{IntoEventResult, KeepAlive, ResponseBody, TokioTimer, headers};
 /// `tracing::error!`. A finite stream ends the response after its last event.
 ///
 /// Keep-alive is on: a comment after 15 s of quiet (see [`KeepAlive`]).
+///
+/// For frames encoded beforehand (a fan-out hub's subscription), see
+/// [`Sse::from_frames`].
 ///
 /// # Example
 ///
@@ -89,6 +92,45 @@ impl<S> Sse<S> {
     }
 }
 
+/// Frames encoded beforehand, as [`Sse::from_frames`] streams them: the `S` of an
+/// `Sse<Frames<F>>`.
+///
+/// # Example
+///
+/// ```
+/// use sse_axum::{Frames, Sse};
+///
+/// let frames = futures_util::stream::empty::<bytes::Bytes>();
+/// let response: Sse<Frames<_>> = Sse::from_frames(frames);
+/// # let _ = axum::response::IntoResponse::into_response(response);
+/// ```
+#[derive(Debug)]
+pub struct Frames<F>(F);
+
+impl<F> Sse<Frames<F>> {
+    /// A response streaming frames that are already encoded, such as a fan-out hub's
+    /// subscription (which encodes each event once for all its clients), with the same
+    /// headers and default keep-alive as [`Sse::new`].
+    ///
+    /// Each item must be whole frames (events as [`Event::to_bytes`](crate::Event::to_bytes)
+    /// writes them, one or several back to back), so that a keep-alive comment never lands
+    /// inside an event. The response ends when the stream does.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use futures_util::stream;
+    /// use sse_axum::{Event, Sse};
+    ///
+    /// let frame = Event::new("hello").to_bytes();
+    /// let response = Sse::from_frames(stream::iter([frame.clone(), frame]));
+    /// # let _ = axum::response::IntoResponse::into_response(response);
+    /// ```
+    pub fn from_frames(frames: F) -> Self {
+        Self::new(Frames(frames))
+    }
+}
+
 impl<S> IntoResponse for Sse<S>
 where
     S: Stream + Send + 'static,
@@ -96,32 +138,48 @@ where
     <S::Item as IntoEventResult>::Error: Display,
 {
     fn into_response(self) -> Response {
-        let body = ResponseBody::new(self.events, self.keep_alive, TokioTimer);
-        let mut response = Response::new(Body::new(SseBody { frames: body }));
-        for (name, value) in headers::RESPONSE_HEADERS {
-            response.headers_mut().insert(
-                HeaderName::from_static(name),
-                HeaderValue::from_static(value),
-            );
-        }
-        response
+        sse_response(ResponseBody::new(self.events, self.keep_alive, TokioTimer))
     }
+}
+
+impl<F> IntoResponse for Sse<Frames<F>>
+where
+    F: Stream<Item = Bytes> + Send + 'static,
+{
+    fn into_response(self) -> Response {
+        sse_response(FramesBody::new(self.events.0, self.keep_alive, TokioTimer))
+    }
+}
+
+/// The event-stream response for a body of frames, with its headers.
+fn sse_response<B, E>(frames: B) -> Response
+where
+    B: Stream<Item = Result<Bytes, E>> + Send + 'static,
+    E: Display,
+{
+    let mut response = Response::new(Body::new(SseBody { frames }));
+    for (name, value) in headers::RESPONSE_HEADERS {
+        response.headers_mut().insert(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        );
+    }
+    response
 }
 
 pin_project! {
-    /// [`ResponseBody`] as an HTTP body: each frame a data frame; an error reported and
+    /// A body of frames as an HTTP body: each frame a data frame; an error reported and
     /// turned into the body's end.
-    struct SseBody<S> {
+    struct SseBody<B> {
         #[pin]
-        frames: ResponseBody<S, TokioTimer>,
+        frames: B,
     }
 }
 
-impl<S> http_body::Body for SseBody<S>
+impl<B, E> http_body::Body for SseBody<B>
 where
-    S: Stream,
-    S::Item: IntoEventResult,
-    <S::Item as IntoEventResult>::Error: Display,
+    B: Stream<Item = Result<Bytes, E>>,
+    E: Display,
 {
     type Data = Bytes;
     type Error = Infallible;

@@ -7,7 +7,7 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::get;
 use sse_axum::{AcceptsEventStream, LastEventId, Sse};
-use sse_testing::{Framework, Setup};
+use sse_testing::{Framework, Setup, scenarios};
 use tower_http::compression::CompressionLayer;
 
 struct Axum;
@@ -42,3 +42,15 @@ impl Framework for Axum {
 }
 
 sse_testing::all_scenario_tests!(Axum);
+
+#[tokio::test]
+async fn frames_arrive_as_sent_with_keep_alive() {
+    let frames = get(|| async {
+        Sse::from_frames(scenarios::sample_frames()).keep_alive(scenarios::frames_keep_alive())
+    });
+    let app = Router::new().route("/frames", frames);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    scenarios::frames_arrive_as_sent_with_keep_alive(address).await;
+}

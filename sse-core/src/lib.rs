@@ -9,7 +9,8 @@
 //!   HTTP response body in, messages out) and servers (events in, body chunks out).
 //! - [`KeepAlive`]: a comment whenever a server's stream has been quiet for a while.
 //! - [`ResponseBody`] and [`headers`]: what framework adapters need to serve a stream, so
-//!   that none of them holds protocol logic of its own.
+//!   that none of them holds protocol logic of its own; [`FramesBody`] for a stream of frames
+//!   encoded beforehand (once for many clients).
 //!
 //! # Example
 //!
@@ -53,6 +54,6 @@ pub use event::{Event, Field, FieldError};
 pub use keep_alive::TokioTimer;
 pub use keep_alive::{DEFAULT_KEEP_ALIVE_INTERVAL, KeepAlive, KeepAliveStream, Timer};
 pub use stream::{
-    DecodeStream, DecodeStreamError, EncodeStream, IntoEventResult, ResponseBody, decode_stream,
-    encode_stream,
+    DecodeStream, DecodeStreamError, EncodeStream, FramesBody, IntoEventResult, ResponseBody,
+    decode_stream, encode_stream,
 };

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt, stream};
-use sse_core::{Event, KeepAlive, encode_stream};
+use sse_core::{Event, FramesBody, KeepAlive, TokioTimer, encode_stream};
 use tokio::time::Instant;
 
 const INTERVAL: Duration = Duration::from_secs(15);
@@ -89,4 +89,27 @@ async fn errors_pass_through() {
     let body = KeepAlive::new().wrap(encode_stream(events));
     let frames: Vec<_> = body.collect().await;
     assert_eq!(frames, [Ok(Bytes::from("data: a\n\n")), Err("broken")]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn frames_encoded_beforehand_get_the_same_keep_alive() {
+    let frames = events_after(&[10]).map(|event| event.to_bytes());
+    let keep_alive = KeepAlive::new().interval(INTERVAL).comment("ping");
+    let body = FramesBody::new(frames, Some(keep_alive), TokioTimer);
+    let frames = timed_frames(body, 3).await;
+    assert_eq!(
+        frames,
+        [
+            (10, Bytes::from("data: event 0\n\n")),
+            (25, Bytes::from(":ping\n\n")),
+            (40, Bytes::from(":ping\n\n")),
+        ]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn frames_body_without_keep_alive_passes_frames_through_and_ends_with_them() {
+    let frames = stream::iter([Bytes::from_static(b"data: a\n\n")]);
+    let frames: Vec<_> = FramesBody::new(frames, None, TokioTimer).collect().await;
+    assert_eq!(frames, [Ok(Bytes::from("data: a\n\n"))]);
 }

@@ -1,7 +1,8 @@
 //! Server-Sent Events for warp 0.4, with every byte of protocol from [`sse_core`].
 //!
 //! - [`Sse`]: a reply from any `Stream` of [`Event`]s (or of `Result<Event, E>`), with the right
-//!   headers, each event flushed as it is produced, and keep-alive on by default.
+//!   headers, each event flushed as it is produced, and keep-alive on by default;
+//!   [`Sse::from_frames`] for a stream of frames encoded beforehand, such as a fan-out hub's.
 //! - [`last_event_id`]: a filter for the id a reconnecting client sent, never a rejection.
 //! - [`accepts_event_stream`]: a filter that lets through only clients that asked for an event
 //!   stream.
@@ -32,5 +33,5 @@ mod filters;
 mod reply;
 
 pub use filters::{accepts_event_stream, last_event_id};
-pub use reply::Sse;
+pub use reply::{Frames, Sse};
 pub use sse_core::{self, Event, FieldError, KeepAlive};

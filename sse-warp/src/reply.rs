@@ -4,9 +4,10 @@ use std::convert::Infallible;
 use std::fmt::Display;
 use std::future::ready;
 
+use bytes::Bytes;
 use futures_core::Stream;
 use futures_util::StreamExt;
-use sse_core::{IntoEventResult, KeepAlive, ResponseBody, TokioTimer, headers};
+use sse_core::{FramesBody, IntoEventResult, KeepAlive, ResponseBody, TokioTimer, headers};
 use sync_wrapper::SyncStream;
 use warp::http::{HeaderName, HeaderValue};
 use warp::reply::{Reply, Response};
@@ -21,6 +22,9 @@ use warp::reply::{Reply, Response};
 /// not be `Sync`.
 ///
 /// Keep-alive is on: a comment after 15 s of quiet (see [`KeepAlive`]).
+///
+/// For frames encoded beforehand (a fan-out hub's subscription), see
+/// [`Sse::from_frames`].
 ///
 /// # Example
 ///
@@ -87,6 +91,45 @@ impl<S> Sse<S> {
     }
 }
 
+/// Frames encoded beforehand, as [`Sse::from_frames`] streams them: the `S` of an
+/// `Sse<Frames<F>>`.
+///
+/// # Example
+///
+/// ```
+/// use sse_warp::{Frames, Sse};
+///
+/// let frames = futures_util::stream::empty::<bytes::Bytes>();
+/// let reply: Sse<Frames<_>> = Sse::from_frames(frames);
+/// # let _ = warp::Reply::into_response(reply);
+/// ```
+#[derive(Debug)]
+pub struct Frames<F>(F);
+
+impl<F> Sse<Frames<F>> {
+    /// A reply streaming frames that are already encoded, such as a fan-out hub's
+    /// subscription (which encodes each event once for all its clients), with the same
+    /// headers and default keep-alive as [`Sse::new`].
+    ///
+    /// Each item must be whole frames (events as [`Event::to_bytes`](crate::Event::to_bytes)
+    /// writes them, one or several back to back), so that a keep-alive comment never lands
+    /// inside an event. The reply ends when the stream does.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use futures_util::stream;
+    /// use sse_warp::{Event, Sse};
+    ///
+    /// let frame = Event::new("hello").to_bytes();
+    /// let reply = Sse::from_frames(stream::iter([frame.clone(), frame]));
+    /// # let _ = warp::Reply::into_response(reply);
+    /// ```
+    pub fn from_frames(frames: F) -> Self {
+        Self::new(Frames(frames))
+    }
+}
+
 impl<S> Reply for Sse<S>
 where
     S: Stream + Send + 'static,
@@ -94,25 +137,43 @@ where
     <S::Item as IntoEventResult>::Error: Display,
 {
     fn into_response(self) -> Response {
-        let frames =
-            ResponseBody::new(self.events, self.keep_alive, TokioTimer).filter_map(|frame| {
-                ready(match frame {
-                    Ok(bytes) => Some(Ok::<_, Infallible>(bytes)),
-                    Err(error) => {
-                        tracing::error!(%error, "event stream failed; ending the response");
-                        None
-                    }
-                })
-            });
-        let mut response = warp::reply::stream(SyncStream::new(frames)).into_response();
-        for (name, value) in headers::RESPONSE_HEADERS {
-            response.headers_mut().insert(
-                HeaderName::from_static(name),
-                HeaderValue::from_static(value),
-            );
-        }
-        response
+        sse_reply(ResponseBody::new(self.events, self.keep_alive, TokioTimer))
     }
+}
+
+impl<F> Reply for Sse<Frames<F>>
+where
+    F: Stream<Item = Bytes> + Send + 'static,
+{
+    fn into_response(self) -> Response {
+        sse_reply(FramesBody::new(self.events.0, self.keep_alive, TokioTimer))
+    }
+}
+
+/// The event-stream reply for a body of frames, with its headers: an error in the body is
+/// reported and ends it.
+fn sse_reply<B, E>(frames: B) -> Response
+where
+    B: Stream<Item = Result<Bytes, E>> + Send + 'static,
+    E: Display,
+{
+    let frames = frames.filter_map(|frame| {
+        ready(match frame {
+            Ok(bytes) => Some(Ok::<_, Infallible>(bytes)),
+            Err(error) => {
+                tracing::error!(%error, "event stream failed; ending the response");
+                None
+            }
+        })
+    });
+    let mut response = warp::reply::stream(SyncStream::new(frames)).into_response();
+    for (name, value) in headers::RESPONSE_HEADERS {
+        response.headers_mut().insert(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        );
+    }
+    response
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
-use sse_testing::{Framework, Setup};
+use sse_testing::{Framework, Setup, scenarios};
 use sse_warp::Sse;
 use tokio::net::TcpListener;
 use tower::{ServiceBuilder, ServiceExt};
@@ -61,3 +61,14 @@ impl Framework for Warp {
 }
 
 sse_testing::all_scenario_tests!(Warp);
+
+#[tokio::test]
+async fn frames_arrive_as_sent_with_keep_alive() {
+    let frames = warp::path("frames").map(|| {
+        Sse::from_frames(scenarios::sample_frames()).keep_alive(scenarios::frames_keep_alive())
+    });
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(warp::serve(frames).incoming(listener).run());
+    scenarios::frames_arrive_as_sent_with_keep_alive(address).await;
+}

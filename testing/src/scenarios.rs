@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use futures_util::stream::{self, BoxStream, StreamExt};
 use http::{StatusCode, Version};
 use sse_core::{Decoded, Event, KeepAlive, Message};
@@ -426,4 +427,35 @@ pub async fn a_thousand_clients_leave_nothing_behind<F: Framework>() {
         tasks <= tasks_before,
         "{tasks} tasks alive, {tasks_before} before the clients came"
     );
+}
+
+/// The keep-alive a `/frames` route of [`frames_arrive_as_sent_with_keep_alive`] sets.
+pub fn frames_keep_alive() -> KeepAlive {
+    KeepAlive::new()
+        .interval(Duration::from_millis(50))
+        .comment("idle")
+}
+
+/// [`sample_events`], encoded beforehand as a fan-out hub would, then nothing: what a
+/// `/frames` route streams through the adapter's `Sse::from_frames`.
+pub fn sample_frames() -> BoxStream<'static, Bytes> {
+    let frames: Vec<Bytes> = sample_events().iter().map(Event::to_bytes).collect();
+    stream::iter(frames).chain(stream::pending()).boxed()
+}
+
+/// A `/frames` route streaming [`sample_frames`] with [`frames_keep_alive`] answers with the
+/// headers of an event stream, the frames as they were, then keep-alive comments.
+pub async fn frames_arrive_as_sent_with_keep_alive(server: SocketAddr) {
+    let mut response = Get::event_stream("/frames").send(server).await;
+    assert_eq!(response.status, StatusCode::OK);
+    assert_eq!(response.header("content-type"), Some("text/event-stream"));
+    assert_eq!(response.header("cache-control"), Some("no-cache"));
+    assert_eq!(response.header("x-accel-buffering"), Some("no"));
+    assert_eq!(response.header("content-length"), None);
+    for expected in sample_decoded() {
+        assert_eq!(response.next().await, Ok(expected));
+    }
+    for _ in 0..2 {
+        assert_eq!(response.next().await, Ok(Decoded::Comment("idle".into())));
+    }
 }

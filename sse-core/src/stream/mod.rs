@@ -3,8 +3,10 @@
 mod body;
 mod decode;
 mod encode;
+mod frames;
 
 pub use body::ResponseBody;
 
 pub use decode::{DecodeStream, DecodeStreamError, decode_stream};
 pub use encode::{EncodeStream, IntoEventResult, encode_stream};
+pub use frames::FramesBody;

@@ -1,0 +1,78 @@
+//! The seam between a [`Hub`](crate::Hub) and where its events live.
+
+use bytes::Bytes;
+use futures_core::Stream;
+use sse_core::Event;
+
+use crate::stats::HubStats;
+
+/// Where a hub's topics live: [`MemoryBackend`](crate::MemoryBackend) in this process (the
+/// default), or a broker that several server instances share.
+///
+/// A backend must keep the hub's promises: every event of a topic gets an id, and a
+/// subscriber that sends one of them as `Last-Event-ID` gets every later event of the
+/// topic, in order, with no gap and no duplicate (or, when the id cannot be resumed, what
+/// the backend documents). Its subscriptions yield whole frames, ready to write.
+///
+/// # Example
+///
+/// A backend that wraps the in-memory one to log every publication:
+///
+/// ```
+/// use std::convert::Infallible;
+/// use sse_core::Event;
+/// use sse_hub::{Backend, Hub, HubStats, MemoryBackend, Subscription};
+///
+/// #[derive(Default)]
+/// struct Logged(MemoryBackend);
+///
+/// impl Backend for Logged {
+///     type Subscription = Subscription;
+///     type Error = Infallible;
+///
+///     fn publish(&self, topic: &str, event: Event) -> Result<u64, Infallible> {
+///         let id = self.0.publish(topic, event)?;
+///         println!("{topic}: published {id}");
+///         Ok(id)
+///     }
+///
+///     fn subscribe(&self, topic: &str, last_event_id: Option<&str>) -> Subscription {
+///         self.0.subscribe(topic, last_event_id)
+///     }
+///
+///     fn stats(&self) -> HubStats {
+///         self.0.stats()
+///     }
+/// }
+///
+/// let hub = Hub::with_backend(Logged::default());
+/// let Ok(id) = hub.publish("talk", Event::new("hi"));
+/// assert_eq!(id, 1);
+/// ```
+pub trait Backend: Send + Sync + 'static {
+    /// A subscriber's stream of encoded frames: several frames back to back in one item
+    /// where they were ready together, each item whole frames.
+    type Subscription: Stream<Item = Bytes> + Send + 'static;
+
+    /// Why a publication failed ([`Infallible`](std::convert::Infallible) in memory).
+    type Error: std::error::Error + Send + Sync + 'static;
+
+    /// Publishes `event` to every subscriber of `topic` (created on first use) and retains
+    /// it for reconnecting ones, under a new id that replaces any id the event had; returns
+    /// that id.
+    ///
+    /// # Errors
+    ///
+    /// When the event could not be published (the broker is unreachable, say).
+    fn publish(&self, topic: &str, event: Event) -> Result<u64, Self::Error>;
+
+    /// Subscribes to `topic` (created on first use): the retained events after
+    /// `last_event_id` first, when it is given, then every event published from now on.
+    ///
+    /// A backend that cannot subscribe returns a subscription that ends at once: the client
+    /// reconnects, as after any other end of its stream.
+    fn subscribe(&self, topic: &str, last_event_id: Option<&str>) -> Self::Subscription;
+
+    /// The backend's counters.
+    fn stats(&self) -> HubStats;
+}

@@ -1,0 +1,155 @@
+//! The in-memory hub's settings.
+
+use crate::retention::Retention;
+use crate::unknown_id::OnUnknownId;
+
+/// How many published events a subscriber may have waiting by default before it is cut off:
+/// well under [`DEFAULT_RETAINED_EVENTS`](crate::DEFAULT_RETAINED_EVENTS), so that a
+/// subscriber cut off for being slow finds what it missed still retained when it reconnects.
+pub const DEFAULT_BACKLOG: usize = 256;
+
+/// The most bytes a subscription yields at once by default, when several frames are ready:
+/// 64 KiB, the size of a common socket send buffer, so that one body chunk fills one write.
+/// (hyper writes at most 16 chunks per `writev`; many small chunks cost many system calls.)
+pub const DEFAULT_BATCH_BYTES: usize = 64 * 1024;
+
+/// The largest first id: half the id space, so that a topic cannot run out of ids (it would
+/// take 2^63 events).
+pub const MAX_FIRST_ID: u64 = u64::MAX / 2;
+
+/// Settings of the in-memory hub, for every topic.
+///
+/// # Example
+///
+/// ```
+/// use std::time::Duration;
+/// use sse_hub::{Hub, HubConfig, OnUnknownId, Retention};
+///
+/// let config = HubConfig::new()
+///     .retention(Retention::new().max_events(100).max_age(Duration::from_secs(60)))
+///     .backlog(32)
+///     .on_unknown_id(OnUnknownId::StartLive);
+/// let hub = Hub::with_config(config);
+/// # let _ = hub;
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HubConfig {
+    pub(crate) retention: Retention,
+    pub(crate) backlog: usize,
+    pub(crate) batch_bytes: usize,
+    pub(crate) on_unknown_id: OnUnknownId,
+    pub(crate) first_id: u64,
+}
+
+impl HubConfig {
+    /// The default retention ([`Retention::new`]), a backlog of [`DEFAULT_BACKLOG`] events,
+    /// batches of up to [`DEFAULT_BATCH_BYTES`], [`OnUnknownId::ReplayAll`], and ids from 1.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// assert_eq!(sse_hub::HubConfig::new(), sse_hub::HubConfig::default());
+    /// ```
+    pub fn new() -> Self {
+        Self {
+            retention: Retention::new(),
+            backlog: DEFAULT_BACKLOG,
+            batch_bytes: DEFAULT_BATCH_BYTES,
+            on_unknown_id: OnUnknownId::ReplayAll,
+            first_id: 1,
+        }
+    }
+
+    /// Sets which past events each topic keeps for reconnecting clients.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use sse_hub::{HubConfig, Retention};
+    ///
+    /// let config = HubConfig::new().retention(Retention::none());
+    /// # let _ = config;
+    /// ```
+    #[must_use]
+    pub fn retention(mut self, retention: Retention) -> Self {
+        self.retention = retention;
+        self
+    }
+
+    /// Sets how many events may wait for a subscriber that does not keep up (at least 1; 0
+    /// counts as 1). One more, and the subscriber is cut off: its stream ends after the
+    /// events already waiting, and its client reconnects with the last id it got.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let config = sse_hub::HubConfig::new().backlog(16);
+    /// # let _ = config;
+    /// ```
+    #[must_use]
+    pub fn backlog(mut self, backlog: usize) -> Self {
+        self.backlog = backlog.max(1);
+        self
+    }
+
+    /// Sets the most bytes a subscription joins into one item when several frames are
+    /// ready. A frame larger than this comes alone; 0 turns joining off.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let config = sse_hub::HubConfig::new().batch_bytes(16 * 1024);
+    /// # let _ = config;
+    /// ```
+    #[must_use]
+    pub fn batch_bytes(mut self, batch_bytes: usize) -> Self {
+        self.batch_bytes = batch_bytes;
+        self
+    }
+
+    /// Sets what a subscriber whose `Last-Event-ID` cannot be resumed gets.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use sse_hub::{HubConfig, OnUnknownId};
+    ///
+    /// let config = HubConfig::new().on_unknown_id(OnUnknownId::StartLive);
+    /// # let _ = config;
+    /// ```
+    #[must_use]
+    pub fn on_unknown_id(mut self, on_unknown_id: OnUnknownId) -> Self {
+        self.on_unknown_id = on_unknown_id;
+        self
+    }
+
+    /// Sets the id of each topic's first event (1 by default; at most [`MAX_FIRST_ID`],
+    /// larger values count as that).
+    ///
+    /// Ids restart with the process. Start them from something that grows across restarts
+    /// (the start time in milliseconds, say), so that an id a client kept from a previous run
+    /// is never taken for one of this run's: it is then too old, hence
+    /// [unknown](OnUnknownId).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::time::{SystemTime, UNIX_EPOCH};
+    /// use sse_hub::HubConfig;
+    ///
+    /// let started_ms = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis();
+    /// let config = HubConfig::new().first_id(u64::try_from(started_ms).unwrap() * 1000);
+    /// # let _ = config;
+    /// ```
+    #[must_use]
+    pub fn first_id(mut self, first_id: u64) -> Self {
+        self.first_id = first_id.min(MAX_FIRST_ID);
+        self
+    }
+}
+
+impl Default for HubConfig {
+    fn default() -> Self {
+        Self::new()
+    }
+}

@@ -1,0 +1,74 @@
+//! A fan-out hub with replay for Server-Sent Events servers.
+//!
+//! Publish an event to a named topic once: the hub gives it the topic's next id, encodes it
+//! once, and hands the same bytes (reference-counted, never copied per subscriber) to every
+//! subscriber. Each topic retains its latest events ([`Retention`]), so that a client that
+//! reconnects with a `Last-Event-ID` gets what it missed, then the live events, with no gap
+//! and no duplicate even when publishing races with subscribing. A subscriber that falls
+//! more than its backlog behind is cut off instead of slowing anyone down or growing the
+//! hub's memory; its client reconnects and resumes from the retained events.
+//!
+//! - [`Hub`] and [`Topic`]: publish and subscribe; [`HubStats`] counts what happened.
+//! - [`HubConfig`], [`Retention`], [`OnUnknownId`]: the settings.
+//! - [`Backend`]: where topics live; [`MemoryBackend`] (the default) needs nothing installed,
+//!   and a broker shared by several servers can take its place.
+//! - [`Subscription`]: a stream of encoded frames, for `Sse::from_frames` in `sse-axum` and
+//!   `sse-warp`.
+//!
+//! Publishing needs no async runtime; subscriptions run on any.
+//!
+//! # Example
+//!
+//! ```
+//! use futures_util::{FutureExt, StreamExt};
+//! use sse_core::Event;
+//! use sse_hub::Hub;
+//!
+//! let hub = Hub::new();
+//! let talk = hub.topic("talk");
+//! let mut live = talk.subscribe(None);
+//! let Ok(_) = talk.publish(Event::new("first"));
+//! let Ok(_) = talk.publish(Event::new("second"));
+//! let frames = live.next().now_or_never().unwrap().unwrap();
+//! assert_eq!(frames, "id: 1\ndata: first\n\nid: 2\ndata: second\n\n");
+//!
+//! // A client that saw event 1 reconnects: it gets event 2, then the live events.
+//! let mut resumed = talk.subscribe(Some("1"));
+//! assert_eq!(resumed.next().now_or_never().unwrap().unwrap(), "id: 2\ndata: second\n\n");
+//! ```
+//!
+//! In an axum handler (with `sse-axum`), serving a topic is one line:
+//!
+//! ```
+//! use axum::{Router, extract::State, routing::get};
+//! use sse_axum::{Frames, LastEventId, Sse};
+//! use sse_hub::{Hub, Subscription};
+//!
+//! async fn talk(State(hub): State<Hub>, LastEventId(last): LastEventId) -> Sse<Frames<Subscription>> {
+//!     Sse::from_frames(hub.subscribe("talk", last.as_deref()))
+//! }
+//!
+//! let app: Router = Router::new().route("/talk", get(talk)).with_state(Hub::new());
+//! # let _ = app;
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![doc(test(attr(deny(warnings))))]
+
+mod backend;
+mod config;
+mod hub;
+mod id;
+mod memory;
+mod retention;
+mod stats;
+mod unknown_id;
+
+pub use backend::Backend;
+pub use config::{DEFAULT_BACKLOG, DEFAULT_BATCH_BYTES, HubConfig, MAX_FIRST_ID};
+pub use hub::{Hub, Topic};
+pub use memory::{MemoryBackend, Subscription};
+pub use retention::{DEFAULT_RETAINED_EVENTS, Retention};
+pub use sse_core::{self, Event};
+pub use stats::HubStats;
+pub use unknown_id::OnUnknownId;

@@ -1,0 +1,130 @@
+//! The default backend: topics in this process's memory.
+
+mod retained;
+mod subscription;
+mod topic;
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::Instant;
+
+use sse_core::Event;
+
+pub use subscription::Subscription;
+use topic::Topic;
+
+use crate::backend::Backend;
+use crate::config::HubConfig;
+use crate::stats::{Counters, HubStats};
+
+/// The hub's default backend: every topic in this process's memory, nothing to install.
+///
+/// # Ids
+///
+/// Each topic numbers its events: the first gets the configured
+/// [first id](HubConfig::first_id) (1 by default), each next one the number after, and the
+/// event's SSE `id` is that number in decimal (`id: 42`). A client's `Last-Event-ID` is
+/// resumable when it is such a number (no sign, no leading zero) and every event after it is
+/// still retained; otherwise it is unknown, and gets what
+/// [`OnUnknownId`](crate::OnUnknownId) says.
+///
+/// # Memory
+///
+/// Each topic keeps what its [`Retention`](crate::Retention) allows, and each subscriber at
+/// most its [backlog](HubConfig::backlog) of frames, shared with the topic's (one encoding,
+/// reference-counted). Topics are never removed: name them from a bounded set.
+///
+/// # Example
+///
+/// ```
+/// use sse_hub::{Hub, HubConfig, MemoryBackend};
+///
+/// let hub = Hub::with_backend(MemoryBackend::new(HubConfig::new()));
+/// let Ok(_) = hub.publish("talk", sse_core::Event::new("hi"));
+/// assert_eq!(hub.backend().retained_len("talk"), 1);
+/// ```
+#[derive(Debug)]
+pub struct MemoryBackend {
+    topics: RwLock<HashMap<Box<str>, Arc<Topic>>>,
+    config: Arc<HubConfig>,
+    counters: Arc<Counters>,
+}
+
+impl MemoryBackend {
+    /// A backend with no topics yet, and these settings for all of them.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let backend = sse_hub::MemoryBackend::new(sse_hub::HubConfig::new().backlog(64));
+    /// assert_eq!(backend.retained_len("talk"), 0);
+    /// ```
+    pub fn new(config: HubConfig) -> Self {
+        Self {
+            topics: RwLock::new(HashMap::new()),
+            config: Arc::new(config),
+            counters: Arc::default(),
+        }
+    }
+
+    /// How many events `topic` retains now for reconnecting clients (0 for a topic never
+    /// used). Events past their age limit count until the next publication or subscription
+    /// lets go of them.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use sse_hub::{Hub, HubConfig, Retention};
+    ///
+    /// let hub = Hub::with_config(HubConfig::new().retention(Retention::new().max_events(2)));
+    /// for data in ["a", "b", "c"] {
+    ///     let Ok(_) = hub.publish("talk", sse_core::Event::new(data));
+    /// }
+    /// assert_eq!(hub.backend().retained_len("talk"), 2);
+    /// ```
+    pub fn retained_len(&self, topic: &str) -> usize {
+        let topics = self.topics.read().unwrap_or_else(PoisonError::into_inner);
+        topics.get(topic).map_or(0, |topic| topic.retained_len())
+    }
+
+    /// The topic called `name`, created on first use.
+    fn topic(&self, name: &str) -> Arc<Topic> {
+        let topics = self.topics.read().unwrap_or_else(PoisonError::into_inner);
+        if let Some(topic) = topics.get(name) {
+            return Arc::clone(topic);
+        }
+        drop(topics);
+        let mut topics = self.topics.write().unwrap_or_else(PoisonError::into_inner);
+        let topic = topics.entry(name.into()).or_insert_with(|| {
+            Arc::new(Topic::new(
+                Arc::clone(&self.config),
+                Arc::clone(&self.counters),
+            ))
+        });
+        Arc::clone(topic)
+    }
+}
+
+impl Default for MemoryBackend {
+    fn default() -> Self {
+        Self::new(HubConfig::new())
+    }
+}
+
+impl Backend for MemoryBackend {
+    type Subscription = Subscription;
+    type Error = Infallible;
+
+    fn publish(&self, topic: &str, event: Event) -> Result<u64, Infallible> {
+        Ok(self.topic(topic).publish(event, Instant::now()))
+    }
+
+    fn subscribe(&self, topic: &str, last_event_id: Option<&str>) -> Subscription {
+        self.topic(topic).subscribe(last_event_id, Instant::now())
+    }
+
+    fn stats(&self) -> HubStats {
+        self.counters.snapshot()
+    }
+}

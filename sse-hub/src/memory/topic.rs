@@ -1,0 +1,313 @@
+//! One topic in memory: its retained frames and its subscribers, under one lock.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Instant;
+
+use bytes::Bytes;
+use sse_core::Event;
+use tokio::sync::mpsc::{self, error::TrySendError};
+
+use super::retained::Retained;
+use super::subscription::Subscription;
+use crate::config::HubConfig;
+use crate::id::parse_id;
+use crate::stats::Counters;
+use crate::unknown_id::OnUnknownId;
+
+/// A topic: what it retains and who listens, behind the lock that makes publishing and
+/// subscribing atomic with respect to each other.
+#[derive(Debug)]
+pub(crate) struct Topic {
+    state: Mutex<TopicState>,
+    config: Arc<HubConfig>,
+    /// The [`OnUnknownId::Marker`] event, encoded once.
+    marker: Option<Bytes>,
+    counters: Arc<Counters>,
+}
+
+#[derive(Debug)]
+struct TopicState {
+    retained: Retained,
+    subscribers: Vec<Subscriber>,
+    next_subscriber_key: u64,
+}
+
+/// A subscriber as publishing sees it: the sending end of its bounded queue.
+#[derive(Debug)]
+struct Subscriber {
+    key: u64,
+    frames: mpsc::Sender<Bytes>,
+}
+
+impl Topic {
+    pub(crate) fn new(config: Arc<HubConfig>, counters: Arc<Counters>) -> Self {
+        let marker = match &config.on_unknown_id {
+            OnUnknownId::Marker(marker) => Some(marker.to_bytes()),
+            OnUnknownId::StartLive | OnUnknownId::ReplayAll => None,
+        };
+        Self {
+            marker,
+            state: Mutex::new(TopicState {
+                retained: Retained::new(config.first_id),
+                subscribers: Vec::new(),
+                next_subscriber_key: 0,
+            }),
+            config,
+            counters,
+        }
+    }
+
+    /// Gives `event` the next id, encodes it once, retains the frame and queues a clone of
+    /// it (a reference count, not a copy) for every subscriber; returns the id.
+    ///
+    /// A subscriber whose queue is full is cut off on the spot: publishing never waits for
+    /// it, and the frames it holds stay bounded by its backlog.
+    pub(crate) fn publish(&self, event: Event, now: Instant) -> u64 {
+        // Encoding waits for the lock: the id is only known there, and frames must be
+        // retained and sent in id order.
+        let mut state = self.lock();
+        let id = state.retained.next_id();
+        let frame = with_id(event, id).to_bytes();
+        let TopicState {
+            retained,
+            subscribers,
+            ..
+        } = &mut *state;
+        retained.append(frame.clone(), now, &self.config.retention);
+        subscribers.retain(
+            |subscriber| match subscriber.frames.try_send(frame.clone()) {
+                Ok(()) => true,
+                Err(TrySendError::Full(_)) => {
+                    self.counters.slow_disconnect();
+                    false
+                }
+                Err(TrySendError::Closed(_)) => false,
+            },
+        );
+        drop(state);
+        self.counters.published();
+        id
+    }
+
+    /// Subscribes: the frames to replay (decided by `last_event_id`) and the live queue,
+    /// taken under the lock `publish` holds, so that every event is in exactly one of them.
+    pub(crate) fn subscribe(
+        self: &Arc<Self>,
+        last_event_id: Option<&str>,
+        now: Instant,
+    ) -> Subscription {
+        let (sender, receiver) = mpsc::channel(self.config.backlog);
+        let mut state = self.lock();
+        state.retained.expire(now, &self.config.retention);
+        let replay = self.replay(&state.retained, last_event_id);
+        let key = state.next_subscriber_key;
+        state.next_subscriber_key += 1;
+        state.subscribers.push(Subscriber {
+            key,
+            frames: sender,
+        });
+        drop(state);
+        self.counters.subscribed();
+        Subscription::new(
+            replay,
+            receiver,
+            self.config.batch_bytes,
+            Arc::clone(self),
+            key,
+        )
+    }
+
+    /// What a new subscriber gets before the live events.
+    fn replay(&self, retained: &Retained, last_event_id: Option<&str>) -> VecDeque<Bytes> {
+        let last_event_id = match last_event_id {
+            None | Some("") => return VecDeque::new(),
+            Some(text) => text,
+        };
+        if let Some(frames) = parse_id(last_event_id).and_then(|id| retained.after(id)) {
+            return frames.cloned().collect();
+        }
+        match &self.config.on_unknown_id {
+            OnUnknownId::StartLive => VecDeque::new(),
+            OnUnknownId::ReplayAll | OnUnknownId::Marker(_) => {
+                let mut replay = VecDeque::with_capacity(retained.len() + 1);
+                replay.extend(self.marker.clone());
+                replay.extend(retained.all().cloned());
+                replay
+            }
+        }
+    }
+
+    /// Forgets the subscriber `key` (its subscription was dropped), if publishing has not
+    /// already.
+    pub(crate) fn unsubscribe(&self, key: u64) {
+        let mut state = self.lock();
+        if let Some(index) = state
+            .subscribers
+            .iter()
+            .position(|subscriber| subscriber.key == key)
+        {
+            state.subscribers.swap_remove(index);
+        }
+        drop(state);
+        self.counters.unsubscribed();
+    }
+
+    /// How many frames the topic retains now.
+    pub(crate) fn retained_len(&self) -> usize {
+        self.lock().retained.len()
+    }
+
+    /// How many subscribers publishing sends to now.
+    #[cfg(test)]
+    pub(crate) fn subscriber_count(&self) -> usize {
+        self.lock().subscribers.len()
+    }
+
+    // Nothing panics while holding the lock, but if something ever did, the state is still
+    // consistent between statements: go on with it rather than spread the panic.
+    fn lock(&self) -> MutexGuard<'_, TopicState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The event with the hub's id in place of its own.
+fn with_id(event: Event, id: u64) -> Event {
+    event
+        .with_id(id.to_string())
+        .expect("decimal digits are a valid id")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::pin::Pin;
+    use std::task::{Context, Poll, Waker};
+
+    use futures_core::Stream;
+
+    use super::*;
+    use crate::retention::Retention;
+
+    fn topic(config: HubConfig) -> Arc<Topic> {
+        Arc::new(Topic::new(Arc::new(config), Arc::default()))
+    }
+
+    /// Everything the subscription yields without waiting, as text.
+    fn ready_text(subscription: &mut Subscription) -> String {
+        let mut text = String::new();
+        let mut cx = Context::from_waker(Waker::noop());
+        while let Poll::Ready(Some(frames)) = Pin::new(&mut *subscription).poll_next(&mut cx) {
+            text.push_str(std::str::from_utf8(&frames).unwrap());
+        }
+        text
+    }
+
+    fn publish_all(topic: &Topic, data: &[&str]) {
+        for data in data {
+            topic.publish(Event::new(*data), Instant::now());
+        }
+    }
+
+    #[test]
+    fn the_hub_id_replaces_the_event_id() {
+        let topic = topic(HubConfig::new().first_id(7));
+        let mut subscription = topic.subscribe(None, Instant::now());
+        let event = Event::new("x").with_id("mine").unwrap();
+        assert_eq!(topic.publish(event, Instant::now()), 7);
+        assert_eq!(ready_text(&mut subscription), "id: 7\ndata: x\n\n");
+    }
+
+    #[test]
+    fn an_empty_last_event_id_starts_live() {
+        let topic = topic(HubConfig::new());
+        publish_all(&topic, &["a"]);
+        let mut subscription = topic.subscribe(Some(""), Instant::now());
+        assert_eq!(ready_text(&mut subscription), "");
+    }
+
+    #[test]
+    fn unknown_ids_get_what_the_config_says() {
+        let marker = Event::new("missed").with_event_type("reset").unwrap();
+        let cases = [
+            (OnUnknownId::StartLive, ""),
+            (
+                OnUnknownId::ReplayAll,
+                "id: 2\ndata: b\n\nid: 3\ndata: c\n\n",
+            ),
+            (
+                OnUnknownId::Marker(marker),
+                "event: reset\ndata: missed\n\nid: 2\ndata: b\n\nid: 3\ndata: c\n\n",
+            ),
+        ];
+        for (on_unknown_id, expected) in cases {
+            let config = HubConfig::new()
+                .retention(Retention::new().max_events(2))
+                .on_unknown_id(on_unknown_id.clone());
+            let topic = topic(config);
+            publish_all(&topic, &["a", "b", "c"]);
+            for unknown in ["0", "4", "x", "01"] {
+                let mut subscription = topic.subscribe(Some(unknown), Instant::now());
+                assert_eq!(
+                    ready_text(&mut subscription),
+                    expected,
+                    "{on_unknown_id:?} {unknown}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn frames_ready_together_come_as_one_batch_within_the_budget() {
+        let frame_len = Event::new("x").with_id("1").unwrap().to_bytes().len();
+        let topic = topic(HubConfig::new().batch_bytes(2 * frame_len));
+        let mut subscription = topic.subscribe(Some("0"), Instant::now());
+        publish_all(&topic, &["a", "b", "c", "d", "e"]);
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut batches = Vec::new();
+        while let Poll::Ready(Some(batch)) = Pin::new(&mut subscription).poll_next(&mut cx) {
+            batches.push(batch);
+        }
+        assert_eq!(
+            batches,
+            [
+                "id: 1\ndata: a\n\nid: 2\ndata: b\n\n",
+                "id: 3\ndata: c\n\nid: 4\ndata: d\n\n",
+                "id: 5\ndata: e\n\n",
+            ]
+        );
+    }
+
+    #[test]
+    fn dropping_a_subscription_unsubscribes() {
+        let topic = topic(HubConfig::new());
+        let first = topic.subscribe(None, Instant::now());
+        let second = topic.subscribe(None, Instant::now());
+        assert_eq!(topic.subscriber_count(), 2);
+        assert_eq!(topic.counters.snapshot().subscribers, 2);
+        drop(first);
+        assert_eq!(topic.subscriber_count(), 1);
+        drop(second);
+        assert_eq!(topic.subscriber_count(), 0);
+        assert_eq!(topic.counters.snapshot().subscribers, 0);
+    }
+
+    #[test]
+    fn a_full_backlog_cuts_the_subscriber_off_after_what_it_holds() {
+        let topic = topic(HubConfig::new().backlog(2).batch_bytes(0));
+        let mut slow = topic.subscribe(None, Instant::now());
+        publish_all(&topic, &["a", "b", "c"]);
+        assert_eq!(topic.subscriber_count(), 0);
+        assert_eq!(topic.counters.snapshot().slow_disconnects, 1);
+        assert_eq!(slow.backlog_len(), 2);
+        let mut cx = Context::from_waker(Waker::noop());
+        assert_eq!(
+            Pin::new(&mut slow).poll_next(&mut cx),
+            Poll::Ready(Some("id: 1\ndata: a\n\n".into()))
+        );
+        assert_eq!(
+            Pin::new(&mut slow).poll_next(&mut cx),
+            Poll::Ready(Some("id: 2\ndata: b\n\n".into()))
+        );
+        assert_eq!(Pin::new(&mut slow).poll_next(&mut cx), Poll::Ready(None));
+    }
+}

@@ -1,0 +1,65 @@
+//! Counters a server can export: events published, subscribers, slow consumers cut off.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// A snapshot of a hub's counters, from [`Hub::stats`](crate::Hub::stats).
+///
+/// # Example
+///
+/// ```
+/// use sse_core::Event;
+/// use sse_hub::{Hub, HubStats};
+///
+/// let hub = Hub::new();
+/// let _subscription = hub.subscribe("talk", None);
+/// let Ok(_) = hub.publish("talk", Event::new("hi"));
+/// assert_eq!(
+///     hub.stats(),
+///     HubStats { published: 1, subscribers: 1, slow_disconnects: 0 }
+/// );
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HubStats {
+    /// Events published since the hub started, over all topics.
+    pub published: u64,
+    /// Subscriptions alive now (made and not yet dropped), over all topics.
+    pub subscribers: u64,
+    /// Subscriptions cut off for falling more than their backlog behind, since the hub
+    /// started.
+    pub slow_disconnects: u64,
+}
+
+/// The live counters behind [`HubStats`], shared by a backend's topics and subscriptions.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    published: AtomicU64,
+    subscribers: AtomicU64,
+    slow_disconnects: AtomicU64,
+}
+
+// The counters order nothing else: each is a tally read on its own, so `Relaxed` suffices.
+impl Counters {
+    pub(crate) fn snapshot(&self) -> HubStats {
+        HubStats {
+            published: self.published.load(Ordering::Relaxed),
+            subscribers: self.subscribers.load(Ordering::Relaxed),
+            slow_disconnects: self.slow_disconnects.load(Ordering::Relaxed),
+        }
+    }
+
+    pub(crate) fn published(&self) {
+        self.published.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn subscribed(&self) {
+        self.subscribers.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn unsubscribed(&self) {
+        self.subscribers.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn slow_disconnect(&self) {
+        self.slow_disconnects.fetch_add(1, Ordering::Relaxed);
+    }
+}
