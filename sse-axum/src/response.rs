@@ -135,7 +135,7 @@ impl<S> IntoResponse for Sse<S>
 where
     S: Stream + Send + 'static,
     S::Item: IntoEventResult,
-    <S::Item as IntoEventResult>::Error: Display,
+    <S::Item as IntoEventResult>::Error: Display + Send + 'static,
 {
     fn into_response(self) -> Response {
         sse_response(ResponseBody::new(self.events, self.keep_alive, TokioTimer))

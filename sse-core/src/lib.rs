@@ -54,6 +54,6 @@ pub use event::{Event, Field, FieldError};
 pub use keep_alive::TokioTimer;
 pub use keep_alive::{DEFAULT_KEEP_ALIVE_INTERVAL, KeepAlive, KeepAliveStream, Timer};
 pub use stream::{
-    DecodeStream, DecodeStreamError, EncodeStream, FramesBody, IntoEventResult, ResponseBody,
-    decode_stream, encode_stream,
+    DecodeStream, DecodeStreamError, EncodeStream, FramesBody, IntoEventResult, MAX_FRAME_BYTES,
+    ResponseBody, decode_stream, encode_stream,
 };

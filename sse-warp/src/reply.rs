@@ -134,7 +134,7 @@ impl<S> Reply for Sse<S>
 where
     S: Stream + Send + 'static,
     S::Item: IntoEventResult,
-    <S::Item as IntoEventResult>::Error: Display,
+    <S::Item as IntoEventResult>::Error: Display + Send + 'static,
 {
     fn into_response(self) -> Response {
         sse_reply(ResponseBody::new(self.events, self.keep_alive, TokioTimer))

@@ -12,8 +12,9 @@ use crate::keep_alive::{KeepAlive, KeepAliveStream, Timer};
 
 pin_project! {
     /// The frames of an event-stream response body: each event encoded as soon as the event
-    /// stream yields it, keep-alive comments in the quiet intervals (when asked for), and an
-    /// end at the first error.
+    /// stream yields it (those ready together in one frame, as [`encode_stream`] does),
+    /// keep-alive comments in the quiet intervals (when asked for), and an end at the first
+    /// error.
     ///
     /// Items are `Result<Bytes, E>`, with `E` the event stream's error. An error is the last
     /// item: the body ends after it, so that a server can end the response cleanly and
@@ -33,14 +34,24 @@ pin_project! {
     /// # });
     /// ```
     #[must_use = "streams do nothing unless polled"]
-    pub struct ResponseBody<S, T: Timer> {
+    pub struct ResponseBody<S, T>
+    where
+        S: Stream,
+        S::Item: IntoEventResult,
+        T: Timer,
+    {
         #[pin]
         frames: KeepAliveStream<EncodeStream<S>, T>,
         ended: bool,
     }
 }
 
-impl<S, T: Timer> ResponseBody<S, T> {
+impl<S, T> ResponseBody<S, T>
+where
+    S: Stream,
+    S::Item: IntoEventResult,
+    T: Timer,
+{
     /// The body for `events`, with keep-alive comments on `timer`'s clock unless
     /// `keep_alive` is `None`.
     ///

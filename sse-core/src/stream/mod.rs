@@ -8,5 +8,5 @@ mod frames;
 pub use body::ResponseBody;
 
 pub use decode::{DecodeStream, DecodeStreamError, decode_stream};
-pub use encode::{EncodeStream, IntoEventResult, encode_stream};
+pub use encode::{EncodeStream, IntoEventResult, MAX_FRAME_BYTES, encode_stream};
 pub use frames::FramesBody;
