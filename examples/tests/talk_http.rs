@@ -90,9 +90,10 @@ async fn a_reconnecting_client_continues_the_sequence() {
 }
 
 #[tokio::test]
-async fn the_timer_stops_when_the_client_leaves() {
+async fn the_timer_stops_when_the_last_client_leaves() {
     for framework in FRAMEWORKS {
-        let (server, talk, _shutdown) = start(framework, Duration::from_millis(10)).await;
+        let interval = Duration::from_millis(10);
+        let (server, talk, _shutdown) = start(framework, interval).await;
         let mut response = Get::event_stream("/talk").send(server).await;
         response.next_message().await;
         assert_eq!(talk.open_streams(), 1);
@@ -105,6 +106,39 @@ async fn the_timer_stops_when_the_client_leaves() {
             );
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
+        // One tick may have been under way when the count fell; none after it.
+        tokio::time::sleep(3 * interval).await;
+        let published = talk.hub().stats().published;
+        tokio::time::sleep(10 * interval).await;
+        assert_eq!(
+            talk.hub().stats().published,
+            published,
+            "{framework:?}: the timer still runs"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_client_joining_gets_the_latest_event_at_once_then_the_same_events_as_the_others() {
+    for framework in FRAMEWORKS {
+        let interval = Duration::from_millis(300);
+        let (server, _talk, _shutdown) = start(framework, interval).await;
+        let mut first = Get::event_stream("/talk").send(server).await;
+        let mut first_seen = vec![first.next_message().await];
+        first_seen.push(first.next_message().await);
+
+        let joined = Instant::now();
+        let mut second = Get::event_stream("/talk").send(server).await;
+        let latest = second.next_message().await;
+        assert!(
+            joined.elapsed() < interval / 2,
+            "{framework:?}: waited {:?}",
+            joined.elapsed()
+        );
+        assert_eq!(latest, first_seen[1], "{framework:?}: the latest event");
+        let live = (first.next_message().await, second.next_message().await);
+        assert_eq!(live.0, live.1, "{framework:?}: the same event for both");
+        assert_eq!(id(&live.0), 3, "{framework:?}");
     }
 }
 

@@ -1,7 +1,8 @@
 //! Property tests of the `/talk` rules, in process, through both frameworks: for any path,
 //! any `Accept` value, any method, with or without `Last-Event-ID`, the status, the headers
 //! and the kind of body are exactly what the original's rules say, and an event stream
-//! continues the client's sequence without gap or repeat.
+//! starts at the server's first event. (Resuming after a `Last-Event-ID` is tested over real
+//! HTTP in `talk_http.rs`, and against a model in `sse-hub`.)
 
 use std::fmt::Debug;
 use std::time::Duration;
@@ -34,12 +35,13 @@ fn accept() -> impl Strategy<Value = (Option<String>, bool)> {
     prop_oneof![known, random, Just((None, false))]
 }
 
-/// `Last-Event-ID` values, and the id the stream must start at.
-fn last_event_id() -> impl Strategy<Value = (Option<String>, u64)> {
+/// `Last-Event-ID` values. A fresh server knows none of them (it has sent nothing yet), so
+/// every stream starts at its first event, 1.
+fn last_event_id() -> impl Strategy<Value = Option<String>> {
     prop_oneof![
-        Just((None, 1)),
-        (0..u64::MAX - 2).prop_map(|id| (Some(id.to_string()), id + 1)),
-        "[a-z-]{1,6}".prop_map(|junk| (Some(junk), 1)),
+        Just(None),
+        (0..u64::MAX).prop_map(|id| Some(id.to_string())),
+        "[a-z-]{1,6}".prop_map(Some),
     ]
 }
 
@@ -90,6 +92,8 @@ where
                 ids.push(id_of(&message));
             }
         }
+        // Events ready together share a frame: keep the first three.
+        ids.truncate(3);
         Body::Events(ids)
     } else {
         let bytes = body.collect().await.unwrap().to_bytes();
@@ -153,7 +157,7 @@ fn check_rules(framework: Framework) {
         .build()
         .unwrap();
     let methods = prop_oneof![Just(Method::GET), Just(Method::POST)];
-    proptest!(|(method in methods, path in path(), (accept, asks) in accept(), (last_event_id, first) in last_event_id())| {
+    proptest!(|(method in methods, path in path(), (accept, asks) in accept(), last_event_id in last_event_id())| {
         let observed = runtime.block_on(respond(
             framework,
             method,
@@ -166,7 +170,7 @@ fn check_rules(framework: Framework) {
                 StatusCode::OK,
                 Some("text/event-stream".to_string()),
                 Some("no-cache".to_string()),
-                Body::Events(vec![first, first + 1, first + 2]),
+                Body::Events(vec![1, 2, 3]),
             ),
             (true, false) => (StatusCode::NOT_FOUND, None, None, Body::Empty),
             (false, _) => (

@@ -9,15 +9,21 @@
 //!
 //! What the original gets wrong, and this one fixes:
 //!
-//! - it sends the same `id` (the connection's start time) on every event: here each event's
-//!   id is its sequence number;
-//! - it ignores `Last-Event-ID`: here a reconnecting browser continues the sequence after the
-//!   last id it saw, nothing lost or repeated;
-//! - its timer runs forever after the client leaves: here the timer belongs to the response
-//!   stream and stops when the connection closes;
+//! - it sends the same `id` (the connection's start time) on every event: here the events
+//!   come from one [`sse_hub`] topic, and each has its sequence number as its id;
+//! - it ignores `Last-Event-ID`: here a reconnecting browser gets every event it missed (the
+//!   hub retains the last [`RETAINED_EVENTS`]), then the live ones, nothing lost or repeated;
+//!   an id the hub does not know (one from before a restart, or long expired) gets every
+//!   retained event;
+//! - its timer runs forever after the client leaves: here one timer serves every client, and
+//!   it runs only while somebody listens;
 //! - it sends nothing while idle, so proxies may cut it: here a keep-alive comment goes out
 //!   after 15 s of quiet (only with intervals longer than that);
 //! - its page appends event data as HTML: here as text.
+//!
+//! As in the original, a new client gets an event at once: the first listener starts the
+//! timer, which fires at once, and a client that joins while the timer runs gets the latest
+//! event first, then the live ones.
 //!
 //! Both frameworks serve the same rules ([`answer`]) and the same events ([`Talk::events`]),
 //! so they cannot drift apart.
@@ -28,11 +34,13 @@ pub mod on_warp;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use bytes::Bytes;
 use futures_util::{Stream, StreamExt, stream};
 use sse_core::Event;
+use sse_hub::{Hub, HubConfig, OnUnknownId, Retention, Topic};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::time::MissedTickBehavior;
@@ -64,17 +72,6 @@ pub fn answer(path: &str, accepts_event_stream: bool) -> Answer {
     }
 }
 
-/// The id of the first event for a client that last saw `last_event_id`: the next one in the
-/// sequence, or 1 for a new client (or an id this server never sent).
-pub fn first_event_id(last_event_id: Option<&str>) -> u64 {
-    // Digits only: `str::parse` would also take `+1`, an id this server never sends.
-    let ours = |id: &&str| !id.is_empty() && id.bytes().all(|byte| byte.is_ascii_digit());
-    let last = last_event_id
-        .filter(ours)
-        .and_then(|id| id.parse::<u64>().ok());
-    last.and_then(|id| id.checked_add(1)).unwrap_or(1)
-}
-
 /// The web framework that serves the rules.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Framework {
@@ -84,24 +81,53 @@ pub enum Framework {
     Warp,
 }
 
+/// How many events the hub keeps for clients that reconnect: with the default interval of
+/// 5 s, the last eight minutes or so.
+pub const RETAINED_EVENTS: usize = 100;
+
+/// The hub's topic the events go to.
+const TOPIC: &str = "talk";
+
 /// The event source and its settings, shared by every connection.
 #[derive(Clone, Debug)]
 pub struct Talk {
-    interval: Duration,
+    hub: Hub,
     shutdown: watch::Receiver<bool>,
-    connections: Arc<AtomicUsize>,
+    /// How many event streams are open; the publisher runs while it is above zero.
+    listeners: Arc<watch::Sender<usize>>,
+    /// The id of the latest event published, 0 before the first.
+    latest_id: Arc<AtomicU64>,
     log: bool,
 }
 
 impl Talk {
-    /// Events every `interval`, until `shutdown` turns true.
+    /// Events every `interval` while somebody listens, until `shutdown` turns true.
+    ///
+    /// Spawns the publisher on the current tokio runtime; it ends when the last clone of this
+    /// `Talk` is dropped, or at the shutdown.
+    ///
+    /// # Panics
+    ///
+    /// Outside a tokio runtime.
     pub fn new(interval: Duration, shutdown: watch::Receiver<bool>) -> Self {
-        Self {
-            interval,
+        let config = HubConfig::new()
+            .retention(Retention::new().max_events(RETAINED_EVENTS))
+            .on_unknown_id(OnUnknownId::ReplayAll);
+        let talk = Self {
+            hub: Hub::with_config(config),
             shutdown,
-            connections: Arc::new(AtomicUsize::new(0)),
+            listeners: Arc::new(watch::channel(0).0),
+            latest_id: Arc::new(AtomicU64::new(0)),
             log: false,
-        }
+        };
+        tokio::spawn(publish_while_listened(
+            talk.hub.topic(TOPIC),
+            talk.listeners.subscribe(),
+            Arc::clone(&talk.latest_id),
+            interval,
+            talk.shutdown.clone(),
+        ));
+        talk
     }
 
     /// Prints a line on standard output when a client comes or goes.
@@ -113,31 +139,81 @@ impl Talk {
 
     /// How many event streams are open now.
     pub fn open_streams(&self) -> usize {
-        self.connections.load(Ordering::SeqCst)
+        *self.listeners.borrow()
     }
 
-    /// The event stream for one client that last saw `last_event_id`: an event at once, then
-    /// one every interval, each with the next id, until the client leaves (the stream is
-    /// dropped, and its timer with it) or the server shuts down (the stream ends).
-    ///
-    /// # Panics
-    ///
-    /// Never: the ids are decimal numbers, which are always valid ids.
-    pub fn events(&self, last_event_id: Option<&str>) -> impl Stream<Item = Event> + Send + use<> {
-        let mut ticks = tokio::time::interval(self.interval);
-        ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
-        let open = OpenStream::new(Arc::clone(&self.connections), self.log);
-        let first = Some(first_event_id(last_event_id));
-        stream::unfold((ticks, first, open), |(mut ticks, id, open)| async move {
-            let id = id?;
-            ticks.tick().await;
-            let data = format!("new server event {}", local_time());
-            let event = Event::new(data).with_id(id.to_string());
-            let event = event.expect("a decimal number is a valid id");
-            Some((event, (ticks, id.checked_add(1), open)))
-        })
+    /// The hub the events go through, for its counters.
+    pub fn hub(&self) -> &Hub {
+        &self.hub
+    }
+
+    /// The event stream for one client that last saw `last_event_id`, as encoded frames:
+    /// the events it missed, or the latest one for a new client while the timer runs; then
+    /// every event published, until the client leaves (the stream is dropped) or the server
+    /// shuts down (the stream ends).
+    pub fn events(&self, last_event_id: Option<&str>) -> impl Stream<Item = Bytes> + Send + use<> {
+        let resume_after = match last_event_id {
+            Some(id) => Some(id.to_string()),
+            None if self.open_streams() > 0 => {
+                let latest = self.latest_id.load(Ordering::SeqCst);
+                latest.checked_sub(1).map(|before| before.to_string())
+            }
+            None => None,
+        };
+        // Subscribe before counting the listener: the timer that the first listener starts
+        // fires at once, and its event must find the subscription.
+        let subscription = self.hub.subscribe(TOPIC, resume_after.as_deref());
+        let listener = Listener::new(Arc::clone(&self.listeners), self.log);
+        stream::unfold(
+            (subscription, listener),
+            |(mut subscription, listener)| async move {
+                let frames = subscription.next().await?;
+                Some((frames, (subscription, listener)))
+            },
+        )
         .take_until(shut_down(self.shutdown.clone()))
     }
+}
+
+/// Publishes `new server event <time>` to `topic` at once and then every `interval` for as
+/// long as `listeners` is above zero; waits for a listener when it is zero. Ends at the
+/// shutdown, or when the `Talk` is gone.
+async fn publish_while_listened(
+    topic: Topic,
+    mut listeners: watch::Receiver<usize>,
+    latest_id: Arc<AtomicU64>,
+    interval: Duration,
+    shutdown: watch::Receiver<bool>,
+) {
+    let shutdown = shut_down(shutdown);
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            listened = until(&mut listeners, |&count| count > 0) => if !listened { return },
+            () = &mut shutdown => return,
+        }
+        let mut ticks = tokio::time::interval(interval);
+        ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = ticks.tick() => {
+                    let event = Event::new(format!("new server event {}", local_time()));
+                    let Ok(id) = topic.publish(event);
+                    latest_id.store(id, Ordering::SeqCst);
+                }
+                left = until(&mut listeners, |&count| count == 0) => {
+                    if !left { return }
+                    break;
+                }
+                () = &mut shutdown => return,
+            }
+        }
+    }
+}
+
+/// Waits until `count` satisfies `condition`: `true` then, `false` if its sender is gone.
+async fn until(count: &mut watch::Receiver<usize>, condition: impl FnMut(&usize) -> bool) -> bool {
+    count.wait_for(condition).await.is_ok()
 }
 
 /// The local time as the original's `toLocaleTimeString()` shows it in English: `7:05:09 PM`.
@@ -154,26 +230,35 @@ async fn shut_down(mut shutdown: watch::Receiver<bool>) {
 
 /// Counts an open event stream for as long as it lives.
 #[derive(Debug)]
-struct OpenStream {
-    connections: Arc<AtomicUsize>,
+struct Listener {
+    listeners: Arc<watch::Sender<usize>>,
     log: bool,
 }
 
-impl OpenStream {
-    fn new(connections: Arc<AtomicUsize>, log: bool) -> Self {
-        let open = connections.fetch_add(1, Ordering::SeqCst) + 1;
+impl Listener {
+    fn new(listeners: Arc<watch::Sender<usize>>, log: bool) -> Self {
+        let mut open = 0;
+        listeners.send_modify(|count| {
+            *count += 1;
+            open = *count;
+        });
         if log {
             println!("a client is listening ({open} open)");
         }
-        Self { connections, log }
+        Self { listeners, log }
     }
 }
 
-impl Drop for OpenStream {
+impl Drop for Listener {
     fn drop(&mut self) {
-        let open = self.connections.fetch_sub(1, Ordering::SeqCst) - 1;
+        let mut open = 0;
+        self.listeners.send_modify(|count| {
+            *count -= 1;
+            open = *count;
+        });
         if self.log {
-            println!("a client left; its timer stopped ({open} open)");
+            let timer = if open == 0 { "; the timer stops" } else { "" };
+            println!("a client left ({open} open){timer}");
         }
     }
 }
@@ -215,16 +300,6 @@ pub fn url(address: SocketAddr) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn first_event_id_continues_the_sequence() {
-        assert_eq!(first_event_id(None), 1);
-        assert_eq!(first_event_id(Some("41")), 42);
-        assert_eq!(first_event_id(Some("0")), 1);
-        for foreign in ["", "x", "-1", "+1", "1.5", "18446744073709551615"] {
-            assert_eq!(first_event_id(Some(foreign)), 1, "{foreign}");
-        }
-    }
 
     #[test]
     fn local_time_looks_like_the_originals() {

@@ -20,7 +20,9 @@ async fn respond(
     LastEventId(last_event_id): LastEventId,
 ) -> Response {
     match answer(uri.path(), accepts.is_some()) {
-        Answer::EventStream => Sse::new(talk.events(last_event_id.as_deref())).into_response(),
+        Answer::EventStream => {
+            Sse::from_frames(talk.events(last_event_id.as_deref())).into_response()
+        }
         Answer::NotFound => StatusCode::NOT_FOUND.into_response(),
         Answer::Page => Html(PAGE).into_response(),
     }

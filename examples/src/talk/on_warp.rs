@@ -25,7 +25,9 @@ pub fn routes(talk: Talk) -> impl Filter<Extract = (Response,), Error = Infallib
 
 fn respond(talk: &Talk, path: &str, accepts: bool, last_event_id: Option<&str>) -> Response {
     match answer(path, accepts) {
-        Answer::EventStream => sse_warp::Sse::new(talk.events(last_event_id)).into_response(),
+        Answer::EventStream => {
+            sse_warp::Sse::from_frames(talk.events(last_event_id)).into_response()
+        }
         Answer::NotFound => StatusCode::NOT_FOUND.into_response(),
         Answer::Page => warp::reply::html(PAGE).into_response(),
     }
