@@ -4,7 +4,7 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use futures_core::Stream;
@@ -46,6 +46,12 @@ pub trait Timer {
     /// A sleep that completes `duration` from now.
     fn sleep(&self, duration: Duration) -> Self::Sleep;
 
+    /// The time now on this timer's clock. The default is the system's monotonic clock;
+    /// override it where the runtime's clock can differ (a paused test clock, say).
+    fn now(&self) -> Instant {
+        Instant::now()
+    }
+
     /// Restarts `sleep` so that it completes `duration` from now. The default replaces it
     /// with a new one; override it where the runtime can move a deadline in place.
     fn reset(&self, mut sleep: Pin<&mut Self::Sleep>, duration: Duration) {
@@ -79,6 +85,10 @@ impl Timer for TokioTimer {
 
     fn reset(&self, sleep: Pin<&mut Self::Sleep>, duration: Duration) {
         sleep.reset(tokio::time::Instant::now() + duration);
+    }
+
+    fn now(&self) -> Instant {
+        tokio::time::Instant::now().into_std()
     }
 }
 
@@ -233,9 +243,10 @@ pin_project! {
         timer: T,
         // Boxed so that the stream can be built outside the runtime whose clock it uses.
         sleep: Option<Pin<Box<T::Sleep>>>,
-        // A frame went out since the sleep was last restarted. The restart waits until the
-        // inner stream has nothing ready, so a burst of frames costs one restart.
-        sent_since_reset: bool,
+        // When the last frame went out (or the sleep first started). A frame only records
+        // the time: the sleep, when it fires early, is moved to a full interval after this,
+        // so that a busy stream costs no timer work per frame.
+        quiet_since: Option<Instant>,
         // `None`: keep-alive is off, and the frames pass through untouched.
         keep_alive: Option<KeepAlive>,
     }
@@ -247,7 +258,7 @@ impl<S, T: Timer> KeepAliveStream<S, T> {
             frames,
             timer,
             sleep: None,
-            sent_since_reset: false,
+            quiet_since: None,
             keep_alive,
         }
     }
@@ -264,7 +275,9 @@ where
         let this = self.project();
         match this.frames.poll_next(cx) {
             Poll::Ready(Some(frame)) => {
-                *this.sent_since_reset = true;
+                if this.keep_alive.is_some() {
+                    *this.quiet_since = Some(this.timer.now());
+                }
                 return Poll::Ready(Some(frame));
             }
             Poll::Ready(None) => return Poll::Ready(None),
@@ -274,22 +287,26 @@ where
             return Poll::Pending;
         };
         let interval = keep_alive.interval;
-        let sleep = match this.sleep {
-            Some(sleep) => {
-                if *this.sent_since_reset {
-                    this.timer.reset(sleep.as_mut(), interval);
-                }
-                sleep
-            }
-            None => this.sleep.insert(Box::pin(this.timer.sleep(interval))),
+        let quiet_since = *this.quiet_since.get_or_insert_with(|| this.timer.now());
+        let sleep = if let Some(sleep) = this.sleep {
+            sleep
+        } else {
+            let elapsed = this.timer.now().saturating_duration_since(quiet_since);
+            let sleep = this.timer.sleep(interval.saturating_sub(elapsed));
+            this.sleep.insert(Box::pin(sleep))
         };
-        *this.sent_since_reset = false;
-        match sleep.as_mut().poll(cx) {
-            Poll::Ready(()) => {
+        while sleep.as_mut().poll(cx).is_ready() {
+            let now = this.timer.now();
+            let quiet_for = now.saturating_duration_since(quiet_since);
+            if quiet_for >= interval {
+                *this.quiet_since = Some(now);
                 this.timer.reset(sleep.as_mut(), interval);
-                Poll::Ready(Some(Ok(keep_alive.frame.clone())))
+                return Poll::Ready(Some(Ok(keep_alive.frame.clone())));
             }
-            Poll::Pending => Poll::Pending,
+            // A frame went out since the sleep started: sleep the rest of the interval.
+            this.timer
+                .reset(sleep.as_mut(), interval.saturating_sub(quiet_for));
         }
+        Poll::Pending
     }
 }
