@@ -1,0 +1,313 @@
+//! The servers under load: the same three routes on each, so that the client can compare
+//! them on the same payloads.
+//!
+//! - `GET /events`: a subscription to the fan-out feed (an event stream, or a WebSocket);
+//! - `GET /push?events=N`: `N` small events ([`PUSH_PAYLOAD`]) as fast as the connection
+//!   takes them, then the end;
+//! - `POST /fanout?events=K&interval_ms=M`: starts publishing `K` events to every subscriber,
+//!   one every `M` ms, each stamped with the time it was published ([`fanout_payload`]);
+//!   answers `202` at once.
+
+use std::convert::Infallible;
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::{RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use futures_util::{SinkExt, Stream, stream};
+use sse_core::Event;
+use sse_hub::{Hub, HubConfig, Retention};
+use tokio::net::TcpListener;
+use tokio::sync::broadcast;
+use warp::Filter;
+
+use super::{PUSH_PAYLOAD, fanout_payload};
+
+/// The hub topic, for the servers that use the hub.
+const TOPIC: &str = "load";
+
+/// Which server answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ServerKind {
+    /// This library's axum adapter, subscribers fed by `sse-hub`.
+    SseAxum,
+    /// This library's warp adapter, subscribers fed by `sse-hub`.
+    SseWarp,
+    /// axum's own `Sse`, subscribers fed by a tokio `broadcast` channel (each connection
+    /// encodes each event).
+    AxumSse,
+    /// An axum WebSocket, subscribers fed by a tokio `broadcast` channel of shared text.
+    AxumWs,
+}
+
+impl ServerKind {
+    /// Every kind, in the order of the tables.
+    pub const ALL: [Self; 4] = [Self::SseAxum, Self::SseWarp, Self::AxumSse, Self::AxumWs];
+
+    /// Whether the client speaks WebSocket to it.
+    pub fn is_websocket(self) -> bool {
+        self == Self::AxumWs
+    }
+}
+
+impl fmt::Display for ServerKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::SseAxum => "sse-axum+hub",
+            Self::SseWarp => "sse-warp+hub",
+            Self::AxumSse => "axum-sse",
+            Self::AxumWs => "axum-ws",
+        })
+    }
+}
+
+impl FromStr for ServerKind {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|kind| kind.to_string() == name)
+            .ok_or_else(|| format!("unknown server kind {name}"))
+    }
+}
+
+/// Where the fan-out events go.
+#[derive(Clone, Debug)]
+enum Feed {
+    Hub(Hub),
+    Broadcast(broadcast::Sender<Utf8Bytes>),
+}
+
+impl Feed {
+    fn for_kind(kind: ServerKind) -> Self {
+        match kind {
+            ServerKind::SseAxum | ServerKind::SseWarp => Self::Hub(Hub::with_config(
+                HubConfig::new().retention(Retention::none()),
+            )),
+            ServerKind::AxumSse | ServerKind::AxumWs => Self::Broadcast(broadcast::channel(256).0),
+        }
+    }
+
+    fn publish(&self, payload: String) {
+        match self {
+            Self::Hub(hub) => {
+                let Ok(_) = hub.publish(TOPIC, Event::new(payload));
+            }
+            Self::Broadcast(sender) => {
+                // No subscriber is not an error here.
+                let _ = sender.send(payload.into());
+            }
+        }
+    }
+
+    fn hub(&self) -> &Hub {
+        match self {
+            Self::Hub(hub) => hub,
+            Self::Broadcast(_) => unreachable!("only the hub kinds subscribe to the hub"),
+        }
+    }
+
+    fn receiver(&self) -> broadcast::Receiver<Utf8Bytes> {
+        match self {
+            Self::Broadcast(sender) => sender.subscribe(),
+            Self::Hub(_) => unreachable!("only the broadcast kinds subscribe to the channel"),
+        }
+    }
+
+    /// Publishes `events` fan-out events, one every `interval`, in the background.
+    fn start_publishing(&self, events: u64, interval: Duration) {
+        let feed = self.clone();
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(interval);
+            for n in 0..events {
+                ticks.tick().await;
+                feed.publish(fanout_payload(n));
+            }
+        });
+    }
+}
+
+/// Serves `kind` on `listener` until the process ends.
+///
+/// # Errors
+///
+/// If axum cannot serve the listener.
+pub async fn serve(kind: ServerKind, listener: TcpListener) -> std::io::Result<()> {
+    let feed = Feed::for_kind(kind);
+    match kind {
+        ServerKind::SseWarp => {
+            serve_warp(feed, listener).await;
+            Ok(())
+        }
+        ServerKind::SseAxum | ServerKind::AxumSse | ServerKind::AxumWs => {
+            let router = Router::new()
+                .route("/fanout", post(start_fanout))
+                .with_state(feed.clone());
+            let router = match kind {
+                ServerKind::SseAxum => router.merge(
+                    Router::new()
+                        .route("/events", get(ours_events))
+                        .route("/push", get(ours_push))
+                        .with_state(feed),
+                ),
+                ServerKind::AxumSse => router.merge(
+                    Router::new()
+                        .route("/events", get(axum_sse_events))
+                        .route("/push", get(axum_sse_push))
+                        .with_state(feed),
+                ),
+                _ => router.merge(
+                    Router::new()
+                        .route("/events", get(ws_events))
+                        .route("/push", get(ws_push))
+                        .with_state(feed),
+                ),
+            };
+            axum::serve(listener, router).await
+        }
+    }
+}
+
+/// The `N` of `events=N` (and `M` of `interval_ms=M`) in a query string.
+fn query_number(query: Option<&str>, name: &str) -> Option<u64> {
+    query?
+        .split('&')
+        .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
+        .and_then(|value| value.parse().ok())
+}
+
+/// The push route's events, made the same way for every SSE server.
+fn push_events(query: Option<&str>) -> impl Stream<Item = Event> + use<> {
+    let count = query_number(query, "events").unwrap_or(0);
+    stream::iter((0..count).map(|_| Event::new(PUSH_PAYLOAD)))
+}
+
+async fn start_fanout(State(feed): State<Feed>, RawQuery(query): RawQuery) -> StatusCode {
+    let events = query_number(query.as_deref(), "events").unwrap_or(0);
+    let interval = query_number(query.as_deref(), "interval_ms").unwrap_or(100);
+    feed.start_publishing(events, Duration::from_millis(interval));
+    StatusCode::ACCEPTED
+}
+
+async fn ours_events(State(feed): State<Feed>) -> Response {
+    sse_axum::Sse::from_frames(feed.hub().subscribe(TOPIC, None)).into_response()
+}
+
+async fn ours_push(RawQuery(query): RawQuery) -> Response {
+    sse_axum::Sse::new(push_events(query.as_deref())).into_response()
+}
+
+async fn axum_sse_events(State(feed): State<Feed>) -> Response {
+    let events = stream::unfold(feed.receiver(), |mut receiver| async move {
+        loop {
+            match receiver.recv().await {
+                Ok(text) => {
+                    let event = axum::response::sse::Event::default().data(text.as_str());
+                    return Some((Ok::<_, Infallible>(event), receiver));
+                }
+                Err(broadcast::error::RecvError::Lagged(_)) => {}
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    });
+    axum::response::Sse::new(events).into_response()
+}
+
+async fn axum_sse_push(RawQuery(query): RawQuery) -> Response {
+    let count = query_number(query.as_deref(), "events").unwrap_or(0);
+    let events =
+        stream::iter((0..count).map(|_| {
+            Ok::<_, Infallible>(axum::response::sse::Event::default().data(PUSH_PAYLOAD))
+        }));
+    axum::response::Sse::new(events).into_response()
+}
+
+async fn ws_events(State(feed): State<Feed>, upgrade: WebSocketUpgrade) -> Response {
+    let mut receiver = feed.receiver();
+    upgrade.on_upgrade(move |mut socket: WebSocket| async move {
+        loop {
+            match receiver.recv().await {
+                Ok(text) => {
+                    if socket.send(Message::Text(text)).await.is_err() {
+                        return;
+                    }
+                }
+                Err(broadcast::error::RecvError::Lagged(_)) => {}
+                Err(broadcast::error::RecvError::Closed) => return,
+            }
+        }
+    })
+}
+
+async fn ws_push(RawQuery(query): RawQuery, upgrade: WebSocketUpgrade) -> Response {
+    let count = query_number(query.as_deref(), "events").unwrap_or(0);
+    upgrade.on_upgrade(move |mut socket: WebSocket| async move {
+        // `send_all` buffers the messages and flushes when the buffer fills or the stream
+        // pauses: the tuned way to push many small messages.
+        let message = Message::Text(Utf8Bytes::from_static(PUSH_PAYLOAD));
+        let mut messages = stream::iter((0..count).map(|_| Ok(message.clone())));
+        if socket.send_all(&mut messages).await.is_ok() {
+            let _ = socket.close().await;
+        }
+    })
+}
+
+async fn serve_warp(feed: Feed, listener: TcpListener) {
+    let hub = feed.hub().clone();
+    let events = warp::get().and(warp::path("events")).map(move || {
+        warp::Reply::into_response(sse_warp::Sse::from_frames(hub.subscribe(TOPIC, None)))
+    });
+    let push = warp::get()
+        .and(warp::path("push"))
+        .and(raw_query())
+        .map(|query: Option<String>| {
+            warp::Reply::into_response(sse_warp::Sse::new(push_events(query.as_deref())))
+        });
+    let fanout = warp::post().and(warp::path("fanout")).and(raw_query()).map(
+        move |query: Option<String>| {
+            let events = query_number(query.as_deref(), "events").unwrap_or(0);
+            let interval = query_number(query.as_deref(), "interval_ms").unwrap_or(100);
+            feed.start_publishing(events, Duration::from_millis(interval));
+            warp::Reply::into_response(warp::http::StatusCode::ACCEPTED)
+        },
+    );
+    warp::serve(events.or(push).unify().or(fanout).unify())
+        .incoming(listener)
+        .run()
+        .await;
+}
+
+/// The raw query string, or `None` for a request without one.
+fn raw_query() -> impl Filter<Extract = (Option<String>,), Error = Infallible> + Clone {
+    warp::query::raw()
+        .map(Some)
+        .or(warp::any().map(|| None))
+        .unify()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_numbers() {
+        let query = Some("events=10&interval_ms=5");
+        assert_eq!(query_number(query, "events"), Some(10));
+        assert_eq!(query_number(query, "interval_ms"), Some(5));
+        assert_eq!(query_number(query, "other"), None);
+        assert_eq!(query_number(None, "events"), None);
+    }
+
+    #[test]
+    fn kinds_round_trip_through_their_names() {
+        for kind in ServerKind::ALL {
+            assert_eq!(kind.to_string().parse(), Ok(kind));
+        }
+    }
+}
