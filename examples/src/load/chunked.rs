@@ -102,7 +102,9 @@ mod tests {
             let mut dechunker = Dechunker::default();
             let mut out = Vec::new();
             let open = dechunker.feed(&wire[..split], |data| out.extend_from_slice(data));
-            assert_eq!(open, Ok(true), "{split}");
+            // The last chunk is read once its size line is.
+            let last_chunk_read = split >= wire.len() - 2;
+            assert_eq!(open, Ok(!last_chunk_read), "{split}");
             let open = dechunker.feed(&wire[split..], |data| out.extend_from_slice(data));
             assert_eq!(open, Ok(false), "{split}");
             assert_eq!(out, b"helloabcdefghijklmnopqrstuvwxyz", "{split}");

@@ -5,6 +5,7 @@
 #[derive(Debug, Default)]
 pub struct FrameReader {
     pending: Vec<u8>,
+    closed: bool,
 }
 
 /// The close frame's opcode.
@@ -20,7 +21,6 @@ impl FrameReader {
     pub fn feed(&mut self, bytes: &[u8], mut message: impl FnMut(&[u8])) -> Result<bool, String> {
         self.pending.extend_from_slice(bytes);
         let mut at = 0;
-        let mut open = true;
         while let Some((header_len, payload_len)) = frame_lengths(&self.pending[at..])? {
             let end = at + header_len + payload_len;
             if end > self.pending.len() {
@@ -28,14 +28,14 @@ impl FrameReader {
             }
             let opcode = self.pending[at] & 0x0f;
             if opcode == CLOSE {
-                open = false;
+                self.closed = true;
             } else if opcode != 0x9 && opcode != 0xa {
                 message(&self.pending[at + header_len..end]);
             }
             at = end;
         }
         self.pending.drain(..at);
-        Ok(open)
+        Ok(!self.closed)
     }
 }
 
