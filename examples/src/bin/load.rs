@@ -38,7 +38,8 @@ const MAX_IDLE: usize = 19_000;
 const USAGE: &str = "usage: load run [--servers a,b,..] [--idle N] [--fanout N] [--fanout-events K]
                 [--interval-ms M] [--push N] [--talk]
        load serve --server NAME
-servers: sse-axum+hub, sse-warp+hub, axum-sse, axum-ws (all by default)
+servers: sse-axum+hub, sse-warp+hub, axum-sse, axum-ws, and the idle-memory floors
+         floor:hyper-http1, floor:tcp (all by default)
   --idle N           idle connections to hold (default 19000, at most 19000)
   --fanout N         fan-out subscribers (default 10000)
   --fanout-events K  events published to them (default 50)
@@ -215,8 +216,17 @@ fn run(plan: &Plan) -> Result<(), String> {
             protocol,
             events_path: "/events".into(),
         };
-        let row = runtime.block_on(measure(plan, &target))?;
-        println!("| {kind} | {row} |");
+        if kind == ServerKind::TcpFloor {
+            let idle = runtime.block_on(idle_memory(plan, &target))?;
+            let fanout = runtime.block_on(fanout_cells(plan, &target))?;
+            println!("| {kind} | {idle} | {fanout} | | |");
+        } else if kind.is_floor() {
+            let idle = runtime.block_on(idle_memory(plan, &target))?;
+            println!("| {kind} | {idle} | | | | | | | | |");
+        } else {
+            let row = runtime.block_on(measure(plan, &target))?;
+            println!("| {kind} | {row} |");
+        }
         drop(server);
     }
     if plan.talk {
@@ -238,26 +248,40 @@ fn run(plan: &Plan) -> Result<(), String> {
 /// One table row's cells after the server's name.
 async fn measure(plan: &Plan, target: &Target) -> Result<String, String> {
     let idle = idle_memory(plan, target).await?;
+    let fanout = fanout_cells(plan, target).await?;
+    let push = phases::push(target, plan.push, Duration::from_secs(120)).await?;
+    let rate = push.received as f64 / push.elapsed.as_secs_f64();
+    let per_event_ns = push.server_cpu.as_secs_f64() * 1e9 / push.received.max(1) as f64;
+    Ok(format!(
+        "{idle} | {fanout} | {:.2} M | {per_event_ns:.0}",
+        rate / 1e6
+    ))
+}
+
+/// Runs the fan-out: the cells for it.
+async fn fanout_cells(plan: &Plan, target: &Target) -> Result<String, String> {
     let fanout = phases::fanout(target, plan.fanout, plan.fanout_events, plan.interval).await?;
     let delivered = fanout.latencies_ns.len();
     let per_delivery_us = fanout.server_cpu.as_secs_f64() * 1e6 / delivered.max(1) as f64;
+    eprintln!(
+        "load: fan-out over {:.1} s: server CPU {:.1} s, client CPU {:.1} s",
+        fanout.span.as_secs_f64(),
+        fanout.server_cpu.as_secs_f64(),
+        fanout.client_cpu.as_secs_f64()
+    );
     if fanout.failed > 0 || delivered < fanout.expected {
         eprintln!(
             "load: fan-out: {} subscribers failed to open, {delivered} of {} deliveries",
             fanout.failed, fanout.expected
         );
     }
-    let push = phases::push(target, plan.push, Duration::from_secs(120)).await?;
-    let rate = push.received as f64 / push.elapsed.as_secs_f64();
-    let per_event_ns = push.server_cpu.as_secs_f64() * 1e9 / push.received.max(1) as f64;
     Ok(format!(
-        "{idle} | {} | {:.1} | {:.1} | {:.1} | {delivered} / {} | {per_delivery_us:.2} | {:.2} M | {per_event_ns:.0}",
+        "{} | {:.1} | {:.1} | {:.1} | {delivered} / {} | {per_delivery_us:.2}",
         fanout.subscribers,
         fanout.quantile_ms(0.5),
         fanout.quantile_ms(0.99),
         fanout.quantile_ms(1.0),
         fanout.expected,
-        rate / 1e6,
     ))
 }
 

@@ -149,6 +149,11 @@ pub struct Fanout {
     pub expected: usize,
     /// The server's CPU time from the first publication to the last delivery.
     pub server_cpu: Duration,
+    /// The load client's own CPU time over the same span (it must stay well under the
+    /// span, or the client is what the latencies measure).
+    pub client_cpu: Duration,
+    /// The span: from asking for the first publication to the last delivery.
+    pub span: Duration,
 }
 
 impl Fanout {
@@ -213,6 +218,8 @@ pub async fn fanout(
     // Let the last connections' handlers subscribe before the first event.
     tokio::time::sleep(Duration::from_millis(500)).await;
     let cpu_before = cpu_time(target.pid)?;
+    let client_cpu_before = cpu_time(std::process::id())?;
+    let started = Instant::now();
     let path = format!(
         "/fanout?events={events}&interval_ms={}",
         interval.as_millis()
@@ -230,6 +237,8 @@ pub async fn fanout(
         }
     }
     let server_cpu = cpu_time(target.pid)?.saturating_sub(cpu_before);
+    let client_cpu = cpu_time(std::process::id())?.saturating_sub(client_cpu_before);
+    let span = started.elapsed();
     latencies_ns.sort_unstable();
     Ok(Fanout {
         subscribers: opened.opened,
@@ -237,6 +246,8 @@ pub async fn fanout(
         latencies_ns,
         expected: opened.opened * events,
         server_cpu,
+        client_cpu,
+        span,
     })
 }
 

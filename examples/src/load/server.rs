@@ -11,6 +11,7 @@
 use std::convert::Infallible;
 use std::fmt;
 use std::str::FromStr;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use axum::Router;
@@ -19,10 +20,15 @@ use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use bytes::Bytes;
 use futures_util::{SinkExt, Stream, stream};
+use http_body_util::StreamBody;
+use hyper::body::Frame;
+use hyper_util::rt::TokioIo;
 use sse_core::Event;
 use sse_hub::{Hub, HubConfig, Retention};
-use tokio::net::TcpListener;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::broadcast;
 use warp::Filter;
 
@@ -43,11 +49,30 @@ pub enum ServerKind {
     AxumSse,
     /// An axum WebSocket, subscribers fed by a tokio `broadcast` channel of shared text.
     AxumWs,
+    /// A floor for idle memory: hyper's HTTP/1.1 connection alone, its response body a
+    /// stream that never yields. Idle connections only.
+    HyperFloor,
+    /// A floor for idle memory and fan-out: each accepted socket gets a fixed response
+    /// head, then waits in a list with no task of its own; fan-out events are written, the
+    /// chunk built once, to every socket in turn by one loop. No push.
+    TcpFloor,
 }
 
 impl ServerKind {
     /// Every kind, in the order of the tables.
-    pub const ALL: [Self; 4] = [Self::SseAxum, Self::SseWarp, Self::AxumSse, Self::AxumWs];
+    pub const ALL: [Self; 6] = [
+        Self::SseAxum,
+        Self::SseWarp,
+        Self::AxumSse,
+        Self::AxumWs,
+        Self::HyperFloor,
+        Self::TcpFloor,
+    ];
+
+    /// Whether the kind is a floor: no push, and fan-out only for [`Self::TcpFloor`].
+    pub fn is_floor(self) -> bool {
+        matches!(self, Self::HyperFloor | Self::TcpFloor)
+    }
 
     /// Whether the client speaks WebSocket to it.
     pub fn is_websocket(self) -> bool {
@@ -62,6 +87,8 @@ impl fmt::Display for ServerKind {
             Self::SseWarp => "sse-warp+hub",
             Self::AxumSse => "axum-sse",
             Self::AxumWs => "axum-ws",
+            Self::HyperFloor => "floor:hyper-http1",
+            Self::TcpFloor => "floor:tcp",
         })
     }
 }
@@ -90,7 +117,10 @@ impl Feed {
             ServerKind::SseAxum | ServerKind::SseWarp => Self::Hub(Hub::with_config(
                 HubConfig::new().retention(Retention::none()),
             )),
-            ServerKind::AxumSse | ServerKind::AxumWs => Self::Broadcast(broadcast::channel(256).0),
+            ServerKind::AxumSse
+            | ServerKind::AxumWs
+            | ServerKind::HyperFloor
+            | ServerKind::TcpFloor => Self::Broadcast(broadcast::channel(256).0),
         }
     }
 
@@ -145,6 +175,8 @@ pub async fn serve(kind: ServerKind, listener: TcpListener) -> std::io::Result<(
             serve_warp(feed, listener).await;
             Ok(())
         }
+        ServerKind::HyperFloor => serve_hyper_floor(listener).await,
+        ServerKind::TcpFloor => serve_tcp_floor(listener).await,
         ServerKind::SseAxum | ServerKind::AxumSse | ServerKind::AxumWs => {
             let router = Router::new()
                 .route("/fanout", post(start_fanout))
@@ -162,12 +194,15 @@ pub async fn serve(kind: ServerKind, listener: TcpListener) -> std::io::Result<(
                         .route("/push", get(axum_sse_push))
                         .with_state(feed),
                 ),
-                _ => router.merge(
+                ServerKind::AxumWs => router.merge(
                     Router::new()
                         .route("/events", get(ws_events))
                         .route("/push", get(ws_push))
                         .with_state(feed),
                 ),
+                ServerKind::SseWarp | ServerKind::HyperFloor | ServerKind::TcpFloor => {
+                    unreachable!("served above")
+                }
             };
             axum::serve(listener, router).await
         }
@@ -281,6 +316,70 @@ async fn serve_warp(feed: Feed, listener: TcpListener) {
         .incoming(listener)
         .run()
         .await;
+}
+
+async fn serve_hyper_floor(listener: TcpListener) -> std::io::Result<()> {
+    loop {
+        let (socket, _) = listener.accept().await?;
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(|_request| async {
+                let never = stream::pending::<Result<Frame<Bytes>, Infallible>>();
+                Ok::<_, Infallible>(hyper::Response::new(StreamBody::new(never)))
+            });
+            let connection = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(socket), service);
+            let _ = connection.await;
+        });
+    }
+}
+
+async fn serve_tcp_floor(listener: TcpListener) -> std::io::Result<()> {
+    const HEAD: &[u8] = b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n\
+        transfer-encoding: chunked\r\n\r\n";
+    let subscribers = Arc::new(Mutex::new(Vec::<TcpStream>::new()));
+    loop {
+        let (mut socket, _) = listener.accept().await?;
+        let subscribers = Arc::clone(&subscribers);
+        tokio::spawn(async move {
+            let mut request = [0; 1024];
+            let Ok(read) = socket.read(&mut request).await else {
+                return;
+            };
+            let request = String::from_utf8_lossy(&request[..read]);
+            if let Some(query) = request.strip_prefix("POST /fanout?") {
+                let query = query.split_whitespace().next();
+                let events = query_number(query, "events").unwrap_or(0);
+                let interval = query_number(query, "interval_ms").unwrap_or(100);
+                let interval = Duration::from_millis(interval);
+                tokio::spawn(write_to_all(subscribers, events, interval));
+                let _ = socket
+                    .write_all(b"HTTP/1.1 202 Accepted\r\ncontent-length: 0\r\n\r\n")
+                    .await;
+            } else if socket.write_all(HEAD).await.is_ok() {
+                // No task per connection from here on: the socket waits in the list.
+                lock(&subscribers).push(socket);
+            }
+        });
+    }
+}
+
+/// The floor of fan-out: one loop writes each event's chunk, built once, to every socket
+/// (a socket that cannot take it now is dropped: a floor, not a server).
+async fn write_to_all(subscribers: Arc<Mutex<Vec<TcpStream>>>, events: u64, interval: Duration) {
+    let mut ticks = tokio::time::interval(interval);
+    for n in 0..events {
+        ticks.tick().await;
+        let frame = Event::new(fanout_payload(n)).to_bytes();
+        let mut chunk = format!("{:x}\r\n", frame.len()).into_bytes();
+        chunk.extend_from_slice(&frame);
+        chunk.extend_from_slice(b"\r\n");
+        lock(&subscribers)
+            .retain(|socket| matches!(socket.try_write(&chunk), Ok(n) if n == chunk.len()));
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// The raw query string, or `None` for a request without one.
