@@ -6,9 +6,10 @@
 //! one leading space, the one we add).
 
 use bytes::{BufMut, BytesMut};
-use memchr::{memchr, memchr_iter, memchr2, memchr2_iter, memmem};
+use memchr::{memchr, memchr_iter, memchr2_iter, memmem};
 
 use crate::event::Event;
+use crate::scan;
 
 const DATA: &[u8] = b"data: ";
 const EVENT_TYPE: &[u8] = b"event: ";
@@ -33,7 +34,7 @@ struct Shape {
 
 impl Shape {
     fn of(text: &[u8]) -> Self {
-        let Some(first) = memchr2(b'\r', b'\n', text) else {
+        let Some(first) = scan::first_line_ending(text) else {
             return Self {
                 lines: 1,
                 break_bytes: 0,

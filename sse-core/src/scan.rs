@@ -1,8 +1,37 @@
 //! Finding CR and LF a word at a time, in safe Rust (SWAR): one pass over up to 64 bytes
-//! gives a bitmask of their positions, and the decoder reads lines off it.
+//! gives a bitmask of their positions. The decoder reads lines off it; the encoder and the
+//! field checks use it on short values, where a call into `memchr` costs more than the
+//! search itself.
+
+use memchr::{memchr, memchr2};
 
 /// How many bytes one bitmask covers.
 pub(crate) const BLOCK: usize = 64;
+
+/// Where the first CR or LF in `bytes` is. Values up to 64 bytes (ids, event types, most
+/// data) are searched a word at a time in line, which is cheaper than a call into `memchr2`
+/// for so few bytes; longer ones go to `memchr2`.
+pub(crate) fn first_line_ending(bytes: &[u8]) -> Option<usize> {
+    if bytes.len() <= BLOCK {
+        let mask = line_ending_mask(bytes);
+        (mask != 0).then(|| mask.trailing_zeros() as usize)
+    } else {
+        memchr2(b'\r', b'\n', bytes)
+    }
+}
+
+/// Whether `bytes` holds a zero byte, searched as [`first_line_ending`] searches.
+pub(crate) fn has_nul(bytes: &[u8]) -> bool {
+    if bytes.len() > BLOCK {
+        return memchr(0, bytes).is_some();
+    }
+    let words = bytes.chunks_exact(8);
+    let tail = words.remainder();
+    words
+        .map(|word| u64::from_le_bytes(word.try_into().expect("chunks of eight bytes")))
+        .any(|word| zero_bytes(word) != 0)
+        || tail.contains(&0)
+}
 
 /// Bit `i` set where `block[i]` is CR or LF; `block` holds at most 64 bytes. A short block
 /// (the end of what has arrived) is read a word at a time too, then its last bytes one by one.
@@ -66,6 +95,36 @@ fn is_line_ending(byte: u8) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn short_and_long_values_are_searched_alike() {
+        for len in [0, 1, 7, 8, 9, 63, 64, 65, 128, 200] {
+            let plain = vec![b'x'; len];
+            assert_eq!(first_line_ending(&plain), None, "{len}");
+            assert!(!has_nul(&plain), "{len}");
+            for at in 0..len {
+                for byte in [b'\r', b'\n'] {
+                    let mut value = plain.clone();
+                    value[at] = byte;
+                    if at + 1 < len {
+                        // Only the first one counts.
+                        value[len - 1] = b'\n';
+                    }
+                    assert_eq!(first_line_ending(&value), Some(at), "{len} {at} {byte}");
+                    assert!(!has_nul(&value));
+                }
+                let mut value = plain.clone();
+                value[at] = 0;
+                assert!(has_nul(&value), "{len} {at}");
+                assert_eq!(first_line_ending(&value), None);
+                // Bytes next to the searched ones are no match.
+                value[at] = 0x80;
+                assert!(!has_nul(&value));
+                value[at] = 0x8D;
+                assert_eq!(first_line_ending(&value), None);
+            }
+        }
+    }
 
     #[test]
     fn the_word_masks_agree_with_a_byte_by_byte_search() {
