@@ -6,7 +6,7 @@
 //! one leading space, the one we add).
 
 use bytes::{BufMut, BytesMut};
-use memchr::{memchr, memchr_iter, memchr2_iter, memmem};
+use memchr::{memchr, memchr_iter, memchr2, memchr2_iter, memmem};
 
 use crate::event::Event;
 use crate::scan;
@@ -34,7 +34,13 @@ struct Shape {
 
 impl Shape {
     fn of(text: &[u8]) -> Self {
-        let Some(first) = scan::first_line_ending(text) else {
+        // Most short values have no line break: say so without a call into memchr2.
+        let first = if text.len() <= scan::BLOCK && !scan::has_line_ending(text) {
+            None
+        } else {
+            memchr2(b'\r', b'\n', text)
+        };
+        let Some(first) = first else {
             return Self {
                 lines: 1,
                 break_bytes: 0,

@@ -310,9 +310,10 @@ impl fmt::Display for FieldError {
 impl std::error::Error for FieldError {}
 
 fn check_single_line(value: &str, field: Field) -> Result<(), FieldError> {
-    match scan::first_line_ending(value.as_bytes()) {
-        Some(_) => Err(FieldError::LineBreak { field }),
-        None => Ok(()),
+    if scan::has_line_ending(value.as_bytes()) {
+        Err(FieldError::LineBreak { field })
+    } else {
+        Ok(())
     }
 }
 

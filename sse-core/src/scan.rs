@@ -8,29 +8,40 @@ use memchr::{memchr, memchr2};
 /// How many bytes one bitmask covers.
 pub(crate) const BLOCK: usize = 64;
 
-/// Where the first CR or LF in `bytes` is. Values up to 64 bytes (ids, event types, most
-/// data) are searched a word at a time in line, which is cheaper than a call into `memchr2`
-/// for so few bytes; longer ones go to `memchr2`.
-pub(crate) fn first_line_ending(bytes: &[u8]) -> Option<usize> {
-    if bytes.len() <= BLOCK {
-        let mask = line_ending_mask(bytes);
-        (mask != 0).then(|| mask.trailing_zeros() as usize)
+/// Whether `bytes` holds a CR or LF. Values up to 64 bytes (ids, event types, most data)
+/// are searched a word at a time in line, which is cheaper than a call into `memchr2` for
+/// so few bytes; longer ones go to `memchr2`.
+pub(crate) fn has_line_ending(bytes: &[u8]) -> bool {
+    if bytes.len() > BLOCK {
+        memchr2(b'\r', b'\n', bytes).is_some()
+    } else if bytes.len() < 8 {
+        bytes.iter().any(|&byte| is_line_ending(byte))
     } else {
-        memchr2(b'\r', b'\n', bytes)
+        any_word(bytes, line_ending_bytes)
     }
 }
 
-/// Whether `bytes` holds a zero byte, searched as [`first_line_ending`] searches.
+/// Whether `bytes` holds a zero byte, searched as [`has_line_ending`] searches.
 pub(crate) fn has_nul(bytes: &[u8]) -> bool {
     if bytes.len() > BLOCK {
-        return memchr(0, bytes).is_some();
+        memchr(0, bytes).is_some()
+    } else if bytes.len() < 8 {
+        bytes.contains(&0)
+    } else {
+        any_word(bytes, zero_bytes)
     }
-    let words = bytes.chunks_exact(8);
-    let tail = words.remainder();
-    words
-        .map(|word| u64::from_le_bytes(word.try_into().expect("chunks of eight bytes")))
-        .any(|word| zero_bytes(word) != 0)
-        || tail.contains(&0)
+}
+
+/// Whether `hit` marks a byte in any 8-byte word of `bytes`, which holds at least 8 bytes:
+/// the whole words, then the last 8 bytes (which may overlap the words before), so that no
+/// byte is left to a loop.
+fn any_word(bytes: &[u8], hit: fn(u64) -> u64) -> bool {
+    let word = |word: &[u8]| u64::from_le_bytes(word.try_into().expect("eight bytes"));
+    let mut found = hit(word(&bytes[bytes.len() - 8..]));
+    for whole in bytes.chunks_exact(8) {
+        found |= hit(word(whole));
+    }
+    found != 0
 }
 
 /// Bit `i` set where `block[i]` is CR or LF; `block` holds at most 64 bytes. A short block
@@ -69,13 +80,19 @@ fn full_block_mask(block: &[u8; BLOCK]) -> u64 {
 
 /// Bit `i` set where byte `i` of the little-endian `word` is CR or LF.
 fn word_line_endings(word: u64) -> u8 {
-    const EACH_BYTE: u64 = 0x0101_0101_0101_0101;
-    let matches = zero_bytes(word ^ (EACH_BYTE * u64::from(b'\n')))
-        | zero_bytes(word ^ (EACH_BYTE * u64::from(b'\r')));
+    let matches = line_ending_bytes(word);
     // The high bit of byte `i` moves to bit 56 + i; no two partial products overlap, so
     // nothing carries.
     let gathered = (matches >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56;
     u8::try_from(gathered).expect("eight bits")
+}
+
+/// The high bit of each byte of the result is set exactly where that byte of `word` is CR or
+/// LF.
+fn line_ending_bytes(word: u64) -> u64 {
+    const EACH_BYTE: u64 = 0x0101_0101_0101_0101;
+    zero_bytes(word ^ (EACH_BYTE * u64::from(b'\n')))
+        | zero_bytes(word ^ (EACH_BYTE * u64::from(b'\r')))
 }
 
 /// The high bit of each byte of the result is set exactly where that byte of `word` is zero.
@@ -100,28 +117,26 @@ mod tests {
     fn short_and_long_values_are_searched_alike() {
         for len in [0, 1, 7, 8, 9, 63, 64, 65, 128, 200] {
             let plain = vec![b'x'; len];
-            assert_eq!(first_line_ending(&plain), None, "{len}");
+            assert!(!has_line_ending(&plain), "{len}");
             assert!(!has_nul(&plain), "{len}");
             for at in 0..len {
                 for byte in [b'\r', b'\n'] {
                     let mut value = plain.clone();
                     value[at] = byte;
-                    if at + 1 < len {
-                        // Only the first one counts.
-                        value[len - 1] = b'\n';
-                    }
-                    assert_eq!(first_line_ending(&value), Some(at), "{len} {at} {byte}");
+                    assert!(has_line_ending(&value), "{len} {at} {byte}");
                     assert!(!has_nul(&value));
                 }
                 let mut value = plain.clone();
                 value[at] = 0;
                 assert!(has_nul(&value), "{len} {at}");
-                assert_eq!(first_line_ending(&value), None);
+                assert!(!has_line_ending(&value));
                 // Bytes next to the searched ones are no match.
                 value[at] = 0x80;
                 assert!(!has_nul(&value));
-                value[at] = 0x8D;
-                assert_eq!(first_line_ending(&value), None);
+                for near in [0x8D, 0x8A, 0x0C, 0x0B, 0x0E, 0x09] {
+                    value[at] = near;
+                    assert!(!has_line_ending(&value), "{len} {at} {near}");
+                }
             }
         }
     }
