@@ -235,6 +235,62 @@ mod tests {
         }
     }
 
+    /// Values past the 64 bytes that are searched a word at a time, with the line breaks
+    /// where a block of 64 ends: the frame is the one the line walk gives, as long as
+    /// promised, and decodes back to the value (line breaks as LF).
+    #[test]
+    fn line_breaks_at_block_boundaries() {
+        let x = |n| "x".repeat(n);
+        let mut texts = vec![
+            String::new(),
+            "\n".repeat(64),
+            "\r".repeat(64),
+            "\r\n".repeat(64),
+            "\r\n".repeat(300),
+            format!("{}\r\n", x(64)).repeat(5),
+            "\n\r".repeat(65),
+            format!("{}\r\n{}", x(63), x(64)),
+            format!("{}\r\n{}", x(127), x(10)),
+            format!("{}\r", x(63)),
+            format!("{}\r", x(127)),
+            format!("{}\r\r\n", x(62)),
+        ];
+        for len in [63, 64, 65, 127, 128, 129] {
+            texts.push(x(len));
+            for at in [0, 1, len / 2, len - 2, len - 1] {
+                for byte in ['\r', '\n'] {
+                    let mut text = x(len).into_bytes();
+                    text[at] = byte as u8;
+                    texts.push(String::from_utf8(text).unwrap());
+                }
+            }
+        }
+        for text in texts {
+            let mut expected = String::new();
+            for line in lines(&text) {
+                expected.push_str("data: ");
+                expected.push_str(&line);
+                expected.push('\n');
+            }
+            expected.push('\n');
+            let event = Event::new(text.clone());
+            assert_eq!(event.to_bytes(), expected, "{text:?}");
+            assert_eq!(event.encoded_len(), expected.len(), "{text:?}");
+            let mut buf = BytesMut::from(&b"before"[..]);
+            event.encode_into(&mut buf);
+            assert_eq!(&buf[6..], expected.as_bytes(), "{text:?}");
+            let mut decoder = crate::Decoder::new();
+            decoder.push(event.to_bytes());
+            let Some(crate::Decoded::Message(message)) = decoder.next_decoded().unwrap() else {
+                panic!("no message for {text:?}");
+            };
+            assert_eq!(
+                message.data(),
+                text.replace("\r\n", "\n").replace('\r', "\n")
+            );
+        }
+    }
+
     #[test]
     fn retry_digits() {
         let encoded = |ms| {
