@@ -6,9 +6,10 @@
 //! one leading space, the one we add).
 
 use bytes::{BufMut, BytesMut};
-use memchr::memchr2_iter;
+use memchr::{memchr, memchr_iter, memchr2, memchr2_iter, memmem};
 
 use crate::event::Event;
+use crate::scan;
 
 const DATA: &[u8] = b"data: ";
 const EVENT_TYPE: &[u8] = b"event: ";
@@ -19,10 +20,67 @@ const COMMENT: &[u8] = b":";
 /// The most digits a `u128` count of milliseconds can have.
 const MAX_RETRY_DIGITS: usize = 39;
 
+/// What a multi-line value looks like, found with whole-buffer searches (no walk line by
+/// line), so that the exact length is known before anything is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Shape {
+    /// How many lines the value becomes: one more than its line breaks.
+    lines: usize,
+    /// How many of its bytes are line breaks (a CRLF is two bytes, one break).
+    break_bytes: usize,
+    /// Whether a CR is among them: if not, every break is a lone LF.
+    has_cr: bool,
+}
+
+impl Shape {
+    fn of(text: &[u8]) -> Self {
+        // Most short values have no line break: say so without a call into memchr2.
+        let first = if text.len() <= scan::BLOCK && !scan::has_line_ending(text) {
+            None
+        } else {
+            memchr2(b'\r', b'\n', text)
+        };
+        let Some(first) = first else {
+            return Self {
+                lines: 1,
+                break_bytes: 0,
+                has_cr: false,
+            };
+        };
+        let rest = &text[first..];
+        if memchr(b'\r', rest).is_none() {
+            let breaks = memchr_iter(b'\n', rest).count();
+            return Self {
+                lines: breaks + 1,
+                break_bytes: breaks,
+                has_cr: false,
+            };
+        }
+        let break_bytes = memchr_iter(b'\r', rest).count() + memchr_iter(b'\n', rest).count();
+        let crlf = memmem::find_iter(rest, b"\r\n").count();
+        Self {
+            lines: break_bytes - crlf + 1,
+            break_bytes,
+            has_cr: true,
+        }
+    }
+
+    /// The bytes these lines take with `prefix` before each and LF after each.
+    fn encoded_len(self, prefix: &[u8], text: &[u8]) -> usize {
+        self.lines * (prefix.len() + 1) + text.len() - self.break_bytes
+    }
+}
+
 pub(crate) fn event_len(event: &Event) -> usize {
+    let data = event.data().as_bytes();
+    let comment = event.comment().map(str::as_bytes);
+    fields_len(event, comment.map(Shape::of), Shape::of(data))
+}
+
+fn fields_len(event: &Event, comment: Option<Shape>, data: Shape) -> usize {
     let mut len = 0;
-    if let Some(comment) = event.comment() {
-        len += lines_len(COMMENT, comment);
+    if let (Some(shape), Some(comment)) = (comment, event.comment()) {
+        len += shape.encoded_len(COMMENT, comment.as_bytes());
     }
     if let Some(event_type) = event.event_type() {
         len += EVENT_TYPE.len() + event_type.len() + 1;
@@ -33,13 +91,16 @@ pub(crate) fn event_len(event: &Event) -> usize {
     if let Some(retry) = event.retry() {
         len += RETRY.len() + digits(retry.as_millis()).1 + 1;
     }
-    len + lines_len(DATA, event.data()) + 1
+    len + data.encoded_len(DATA, event.data().as_bytes()) + 1
 }
 
 pub(crate) fn encode_event(event: &Event, buf: &mut BytesMut) {
-    buf.reserve(event_len(event));
-    if let Some(comment) = event.comment() {
-        put_lines(buf, COMMENT, comment);
+    let data = event.data().as_bytes();
+    let data_shape = Shape::of(data);
+    let comment_shape = event.comment().map(|comment| Shape::of(comment.as_bytes()));
+    buf.reserve(fields_len(event, comment_shape, data_shape));
+    if let (Some(shape), Some(comment)) = (comment_shape, event.comment()) {
+        put_lines(buf, COMMENT, comment.as_bytes(), shape);
     }
     if let Some(event_type) = event.event_type() {
         put_line(buf, EVENT_TYPE, event_type.as_bytes());
@@ -51,31 +112,42 @@ pub(crate) fn encode_event(event: &Event, buf: &mut BytesMut) {
         let (digits, len) = digits(retry.as_millis());
         put_line(buf, RETRY, &digits[MAX_RETRY_DIGITS - len..]);
     }
-    put_lines(buf, DATA, event.data());
+    put_lines(buf, DATA, data, data_shape);
     buf.put_u8(b'\n');
 }
 
 /// Appends a comment frame: the comment's lines, then the blank line that closes the frame.
 pub(crate) fn encode_comment(comment: &str, buf: &mut BytesMut) {
-    buf.reserve(lines_len(COMMENT, comment) + 1);
-    put_lines(buf, COMMENT, comment);
+    let shape = Shape::of(comment.as_bytes());
+    buf.reserve(shape.encoded_len(COMMENT, comment.as_bytes()) + 1);
+    put_lines(buf, COMMENT, comment.as_bytes(), shape);
     buf.put_u8(b'\n');
 }
 
 fn put_line(buf: &mut BytesMut, prefix: &[u8], value: &[u8]) {
-    buf.put_slice(prefix);
-    buf.put_slice(value);
+    buf.extend_from_slice(prefix);
+    buf.extend_from_slice(value);
     buf.put_u8(b'\n');
 }
 
-fn put_lines(buf: &mut BytesMut, prefix: &[u8], text: &str) {
-    for_each_line(text.as_bytes(), |line| put_line(buf, prefix, line));
-}
-
-fn lines_len(prefix: &[u8], text: &str) -> usize {
-    let mut len = 0;
-    for_each_line(text.as_bytes(), |line| len += prefix.len() + line.len() + 1);
-    len
+/// Writes `text`, whose [`Shape`] is `shape`, as lines that each start with `prefix`.
+fn put_lines(buf: &mut BytesMut, prefix: &[u8], text: &[u8], shape: Shape) {
+    if shape.lines == 1 {
+        put_line(buf, prefix, text);
+        return;
+    }
+    if shape.has_cr {
+        for_each_line(text, |line| put_line(buf, prefix, line));
+        return;
+    }
+    // Every break is an LF, which ends its line on the wire as it is.
+    let mut line_start = 0;
+    for line_end in memchr_iter(b'\n', text) {
+        buf.extend_from_slice(prefix);
+        buf.extend_from_slice(&text[line_start..=line_end]);
+        line_start = line_end + 1;
+    }
+    put_line(buf, prefix, &text[line_start..]);
 }
 
 /// Calls `f` with each line of `text`, split at CR, LF and CRLF (one break, not two). A text
@@ -131,6 +203,92 @@ mod tests {
         assert_eq!(lines("\n\r"), ["", "", ""]);
         assert_eq!(lines("\r\n"), ["", ""]);
         assert_eq!(lines(""), [""]);
+    }
+
+    /// Every text of up to eight bytes over `a`, CR and LF: the shape found with whole-buffer
+    /// counts agrees with a walk line by line, and the frame is as long as promised.
+    #[test]
+    fn shapes_agree_with_the_lines() {
+        let mut texts = vec![String::new()];
+        let mut last = vec![String::new()];
+        for _ in 0..8 {
+            last = last
+                .iter()
+                .flat_map(|text| ["a", "\r", "\n"].map(|byte| format!("{text}{byte}")))
+                .collect();
+            texts.extend(last.iter().cloned());
+        }
+        for text in texts {
+            let lines = lines(&text);
+            let shape = Shape::of(text.as_bytes());
+            assert_eq!(shape.lines, lines.len(), "{text:?}");
+            assert_eq!(shape.has_cr, text.contains('\r'), "{text:?}");
+            let mut expected = String::new();
+            for line in &lines {
+                expected.push_str("data: ");
+                expected.push_str(line);
+                expected.push('\n');
+            }
+            let event = Event::new(text.clone());
+            assert_eq!(event.to_bytes(), format!("{expected}\n"), "{text:?}");
+            assert_eq!(event.encoded_len(), expected.len() + 1, "{text:?}");
+        }
+    }
+
+    /// Values past the 64 bytes that are searched a word at a time, with the line breaks
+    /// where a block of 64 ends: the frame is the one the line walk gives, as long as
+    /// promised, and decodes back to the value (line breaks as LF).
+    #[test]
+    fn line_breaks_at_block_boundaries() {
+        let x = |n| "x".repeat(n);
+        let mut texts = vec![
+            String::new(),
+            "\n".repeat(64),
+            "\r".repeat(64),
+            "\r\n".repeat(64),
+            "\r\n".repeat(300),
+            format!("{}\r\n", x(64)).repeat(5),
+            "\n\r".repeat(65),
+            format!("{}\r\n{}", x(63), x(64)),
+            format!("{}\r\n{}", x(127), x(10)),
+            format!("{}\r", x(63)),
+            format!("{}\r", x(127)),
+            format!("{}\r\r\n", x(62)),
+        ];
+        for len in [63, 64, 65, 127, 128, 129] {
+            texts.push(x(len));
+            for at in [0, 1, len / 2, len - 2, len - 1] {
+                for byte in ['\r', '\n'] {
+                    let mut text = x(len).into_bytes();
+                    text[at] = byte as u8;
+                    texts.push(String::from_utf8(text).unwrap());
+                }
+            }
+        }
+        for text in texts {
+            let mut expected = String::new();
+            for line in lines(&text) {
+                expected.push_str("data: ");
+                expected.push_str(&line);
+                expected.push('\n');
+            }
+            expected.push('\n');
+            let event = Event::new(text.clone());
+            assert_eq!(event.to_bytes(), expected, "{text:?}");
+            assert_eq!(event.encoded_len(), expected.len(), "{text:?}");
+            let mut buf = BytesMut::from(&b"before"[..]);
+            event.encode_into(&mut buf);
+            assert_eq!(&buf[6..], expected.as_bytes(), "{text:?}");
+            let mut decoder = crate::Decoder::new();
+            decoder.push(event.to_bytes());
+            let Some(crate::Decoded::Message(message)) = decoder.next_decoded().unwrap() else {
+                panic!("no message for {text:?}");
+            };
+            assert_eq!(
+                message.data(),
+                text.replace("\r\n", "\n").replace('\r', "\n")
+            );
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 
-use crate::encode;
+use crate::{encode, scan};
 
 /// One event for a client: data, and optionally an event type, an id, a reconnection time
 /// and a comment.
@@ -310,9 +310,10 @@ impl fmt::Display for FieldError {
 impl std::error::Error for FieldError {}
 
 fn check_single_line(value: &str, field: Field) -> Result<(), FieldError> {
-    match memchr::memchr2(b'\r', b'\n', value.as_bytes()) {
-        Some(_) => Err(FieldError::LineBreak { field }),
-        None => Ok(()),
+    if scan::has_line_ending(value.as_bytes()) {
+        Err(FieldError::LineBreak { field })
+    } else {
+        Ok(())
     }
 }
 
@@ -320,9 +321,10 @@ fn check_single_line(value: &str, field: Field) -> Result<(), FieldError> {
 /// unchanged.
 pub(crate) fn check_id(id: &str) -> Result<(), FieldError> {
     check_single_line(id, Field::Id)?;
-    match memchr::memchr(0, id.as_bytes()) {
-        Some(_) => Err(FieldError::NullInId),
-        None => Ok(()),
+    if scan::has_nul(id.as_bytes()) {
+        Err(FieldError::NullInId)
+    } else {
+        Ok(())
     }
 }
 

@@ -43,6 +43,7 @@ mod encode;
 mod event;
 pub mod headers;
 mod keep_alive;
+mod scan;
 mod stream;
 
 pub use decode::{

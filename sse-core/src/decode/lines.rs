@@ -1,17 +1,16 @@
 //! Cutting the pushed bytes into lines: line endings, a leading BOM, and where to resume.
 //!
 //! Line endings are found 64 bytes at a time: one pass over a block gives a bitmask of its CR
-//! and LF positions, and the lines it holds are then read off the mask without scanning
-//! again. A block with no line ending hands over to `memchr2`, which is faster over the
-//! long stretches of a long line.
+//! and LF positions ([`crate::scan`]), and the lines it holds are then read off the mask
+//! without scanning again. A block with no line ending hands over to `memchr2`, which is
+//! faster over the long stretches of a long line.
 
 use bytes::BytesMut;
 
+use crate::scan::{BLOCK, line_ending_mask};
+
 /// The UTF-8 byte order mark, dropped once at the very start of a stream.
 const BOM: &[u8] = b"\xEF\xBB\xBF";
-
-/// How many bytes one bitmask covers.
-const BLOCK: usize = 64;
 
 /// The bytes pushed and not yet consumed, and what is known about them.
 #[derive(Debug, Default)]
@@ -216,65 +215,6 @@ impl LineReader {
     }
 }
 
-/// Bit `i` set where `block[i]` is CR or LF; `block` holds at most 64 bytes. A short block
-/// (the end of what has arrived) is read a word at a time too, then its last bytes one by one.
-fn line_ending_mask(block: &[u8]) -> u64 {
-    if let Ok(block) = <&[u8; BLOCK]>::try_from(block) {
-        return full_block_mask(block);
-    }
-    let words = block.chunks_exact(8);
-    let tail = words.remainder();
-    let mut mask = 0;
-    let mut index = 0;
-    for word in words {
-        let word = u64::from_le_bytes(word.try_into().expect("chunks of eight bytes"));
-        mask |= u64::from(word_line_endings(word)) << index;
-        index += 8;
-    }
-    for &byte in tail {
-        mask |= u64::from(is_line_ending(byte)) << index;
-        index += 1;
-    }
-    mask
-}
-
-/// The same over exactly 64 bytes, eight at a time: each 8-byte word gives the 8 bits of its
-/// CR and LF positions with a few integer operations and no branch (SWAR), well ahead of a
-/// byte loop that the compiler cannot turn into a vector move-mask.
-fn full_block_mask(block: &[u8; BLOCK]) -> u64 {
-    let mut mask = 0;
-    for (index, word) in block.chunks_exact(8).enumerate() {
-        let word = u64::from_le_bytes(word.try_into().expect("chunks of eight bytes"));
-        mask |= u64::from(word_line_endings(word)) << (index * 8);
-    }
-    mask
-}
-
-/// Bit `i` set where byte `i` of the little-endian `word` is CR or LF.
-fn word_line_endings(word: u64) -> u8 {
-    const EACH_BYTE: u64 = 0x0101_0101_0101_0101;
-    let matches = zero_bytes(word ^ (EACH_BYTE * u64::from(b'\n')))
-        | zero_bytes(word ^ (EACH_BYTE * u64::from(b'\r')));
-    // The high bit of byte `i` moves to bit 56 + i; no two partial products overlap, so
-    // nothing carries.
-    let gathered = (matches >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56;
-    u8::try_from(gathered).expect("eight bits")
-}
-
-/// The high bit of each byte of the result is set exactly where that byte of `word` is zero.
-fn zero_bytes(word: u64) -> u64 {
-    const LOW_SEVEN: u64 = 0x7F7F_7F7F_7F7F_7F7F;
-    !(((word & LOW_SEVEN).wrapping_add(LOW_SEVEN)) | word | LOW_SEVEN)
-}
-
-#[allow(
-    clippy::needless_bitwise_bool,
-    reason = "both compares without a branch: the short tail stays branch-free"
-)]
-fn is_line_ending(byte: u8) -> bool {
-    (byte == b'\n') | (byte == b'\r')
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -303,35 +243,6 @@ mod tests {
         assert_eq!(lines(&[&text]), expected);
         let chunks: Vec<&[u8]> = text.chunks(37).collect();
         assert_eq!(lines(&chunks), expected);
-    }
-
-    #[test]
-    fn the_word_masks_agree_with_a_byte_by_byte_search() {
-        let mut block = [0_u8; BLOCK];
-        for seed in 0..2000_u64 {
-            for (index, byte) in block.iter_mut().enumerate() {
-                // Every value, dense in CR, LF and their neighbours.
-                let pick = (seed * 31 + index as u64 * 17) % 23;
-                *byte = match pick {
-                    0 => b'\r',
-                    1 => b'\n',
-                    2 => 0x8D,
-                    3 => 0x8A,
-                    4 => 0x0C,
-                    5 => 0x0B,
-                    6 => 0x0E,
-                    _ => seed.wrapping_mul(index as u64 + 7).to_le_bytes()[0],
-                };
-            }
-            let expected = block.iter().enumerate().fold(0_u64, |mask, (i, &b)| {
-                mask | (u64::from(is_line_ending(b)) << i)
-            });
-            assert_eq!(full_block_mask(&block), expected, "{block:?}");
-            for len in 0..BLOCK {
-                let short = expected & ((1 << len) - 1);
-                assert_eq!(line_ending_mask(&block[..len]), short, "{len}: {block:?}");
-            }
-        }
     }
 
     #[test]

@@ -1,0 +1,172 @@
+//! Finding CR and LF a word at a time, in safe Rust (SWAR): one pass over up to 64 bytes
+//! gives a bitmask of their positions. The decoder reads lines off it; the encoder and the
+//! field checks use it on short values, where a call into `memchr` costs more than the
+//! search itself.
+
+use memchr::{memchr, memchr2};
+
+/// How many bytes one bitmask covers.
+pub(crate) const BLOCK: usize = 64;
+
+/// Whether `bytes` holds a CR or LF. Values up to 64 bytes (ids, event types, most data)
+/// are searched a word at a time in line, which is cheaper than a call into `memchr2` for
+/// so few bytes; longer ones go to `memchr2`.
+pub(crate) fn has_line_ending(bytes: &[u8]) -> bool {
+    if bytes.len() > BLOCK {
+        memchr2(b'\r', b'\n', bytes).is_some()
+    } else if bytes.len() < 8 {
+        bytes.iter().any(|&byte| is_line_ending(byte))
+    } else {
+        any_word(bytes, line_ending_bytes)
+    }
+}
+
+/// Whether `bytes` holds a zero byte, searched as [`has_line_ending`] searches.
+pub(crate) fn has_nul(bytes: &[u8]) -> bool {
+    if bytes.len() > BLOCK {
+        memchr(0, bytes).is_some()
+    } else if bytes.len() < 8 {
+        bytes.contains(&0)
+    } else {
+        any_word(bytes, zero_bytes)
+    }
+}
+
+/// Whether `hit` marks a byte in any 8-byte word of `bytes`, which holds at least 8 bytes:
+/// the whole words, then the last 8 bytes (which may overlap the words before), so that no
+/// byte is left to a loop.
+fn any_word(bytes: &[u8], hit: fn(u64) -> u64) -> bool {
+    let word = |word: &[u8]| u64::from_le_bytes(word.try_into().expect("eight bytes"));
+    let mut found = hit(word(&bytes[bytes.len() - 8..]));
+    for whole in bytes.chunks_exact(8) {
+        found |= hit(word(whole));
+    }
+    found != 0
+}
+
+/// Bit `i` set where `block[i]` is CR or LF; `block` holds at most 64 bytes. A short block
+/// (the end of what has arrived) is read a word at a time too, then its last bytes one by one.
+pub(crate) fn line_ending_mask(block: &[u8]) -> u64 {
+    if let Ok(block) = <&[u8; BLOCK]>::try_from(block) {
+        return full_block_mask(block);
+    }
+    let words = block.chunks_exact(8);
+    let tail = words.remainder();
+    let mut mask = 0;
+    let mut index = 0;
+    for word in words {
+        let word = u64::from_le_bytes(word.try_into().expect("chunks of eight bytes"));
+        mask |= u64::from(word_line_endings(word)) << index;
+        index += 8;
+    }
+    for &byte in tail {
+        mask |= u64::from(is_line_ending(byte)) << index;
+        index += 1;
+    }
+    mask
+}
+
+/// The same over exactly 64 bytes, eight at a time: each 8-byte word gives the 8 bits of its
+/// CR and LF positions with a few integer operations and no branch (SWAR), well ahead of a
+/// byte loop that the compiler cannot turn into a vector move-mask.
+fn full_block_mask(block: &[u8; BLOCK]) -> u64 {
+    let mut mask = 0;
+    for (index, word) in block.chunks_exact(8).enumerate() {
+        let word = u64::from_le_bytes(word.try_into().expect("chunks of eight bytes"));
+        mask |= u64::from(word_line_endings(word)) << (index * 8);
+    }
+    mask
+}
+
+/// Bit `i` set where byte `i` of the little-endian `word` is CR or LF.
+fn word_line_endings(word: u64) -> u8 {
+    let matches = line_ending_bytes(word);
+    // The high bit of byte `i` moves to bit 56 + i; no two partial products overlap, so
+    // nothing carries.
+    let gathered = (matches >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56;
+    u8::try_from(gathered).expect("eight bits")
+}
+
+/// The high bit of each byte of the result is set exactly where that byte of `word` is CR or
+/// LF.
+fn line_ending_bytes(word: u64) -> u64 {
+    const EACH_BYTE: u64 = 0x0101_0101_0101_0101;
+    zero_bytes(word ^ (EACH_BYTE * u64::from(b'\n')))
+        | zero_bytes(word ^ (EACH_BYTE * u64::from(b'\r')))
+}
+
+/// The high bit of each byte of the result is set exactly where that byte of `word` is zero.
+fn zero_bytes(word: u64) -> u64 {
+    const LOW_SEVEN: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    !(((word & LOW_SEVEN).wrapping_add(LOW_SEVEN)) | word | LOW_SEVEN)
+}
+
+#[allow(
+    clippy::needless_bitwise_bool,
+    reason = "both compares without a branch: the short tail stays branch-free"
+)]
+fn is_line_ending(byte: u8) -> bool {
+    (byte == b'\n') | (byte == b'\r')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_and_long_values_are_searched_alike() {
+        for len in [0, 1, 7, 8, 9, 63, 64, 65, 128, 200] {
+            let plain = vec![b'x'; len];
+            assert!(!has_line_ending(&plain), "{len}");
+            assert!(!has_nul(&plain), "{len}");
+            for at in 0..len {
+                for byte in [b'\r', b'\n'] {
+                    let mut value = plain.clone();
+                    value[at] = byte;
+                    assert!(has_line_ending(&value), "{len} {at} {byte}");
+                    assert!(!has_nul(&value));
+                }
+                let mut value = plain.clone();
+                value[at] = 0;
+                assert!(has_nul(&value), "{len} {at}");
+                assert!(!has_line_ending(&value));
+                // Bytes next to the searched ones are no match.
+                value[at] = 0x80;
+                assert!(!has_nul(&value));
+                for near in [0x8D, 0x8A, 0x0C, 0x0B, 0x0E, 0x09] {
+                    value[at] = near;
+                    assert!(!has_line_ending(&value), "{len} {at} {near}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_word_masks_agree_with_a_byte_by_byte_search() {
+        let mut block = [0_u8; BLOCK];
+        for seed in 0..2000_u64 {
+            for (index, byte) in block.iter_mut().enumerate() {
+                // Every value, dense in CR, LF and their neighbours.
+                let pick = (seed * 31 + index as u64 * 17) % 23;
+                *byte = match pick {
+                    0 => b'\r',
+                    1 => b'\n',
+                    2 => 0x8D,
+                    3 => 0x8A,
+                    4 => 0x0C,
+                    5 => 0x0B,
+                    6 => 0x0E,
+                    _ => seed.wrapping_mul(index as u64 + 7).to_le_bytes()[0],
+                };
+            }
+            let expected = block.iter().enumerate().fold(0_u64, |mask, (i, &b)| {
+                mask | (u64::from(is_line_ending(b)) << i)
+            });
+            assert_eq!(full_block_mask(&block), expected, "{block:?}");
+            for len in 0..BLOCK {
+                let short = expected & ((1 << len) - 1);
+                assert_eq!(line_ending_mask(&block[..len]), short, "{len}: {block:?}");
+            }
+        }
+    }
+}
