@@ -267,7 +267,15 @@ async fn ws_events(State(feed): State<Feed>, upgrade: WebSocketUpgrade) -> Respo
     let mut receiver = feed.receiver();
     upgrade.on_upgrade(move |mut socket: WebSocket| async move {
         loop {
-            match receiver.recv().await {
+            // Read too, to notice the client leaving while nothing is published.
+            let text = tokio::select! {
+                received = receiver.recv() => received,
+                from_client = socket.recv() => match from_client {
+                    Some(Ok(_)) => continue,
+                    Some(Err(_)) | None => return,
+                },
+            };
+            match text {
                 Ok(text) => {
                     if socket.send(Message::Text(text)).await.is_err() {
                         return;
