@@ -269,7 +269,7 @@ async fn ws_events(State(feed): State<Feed>, upgrade: WebSocketUpgrade) -> Respo
         loop {
             // Read too, to notice the client leaving while nothing is published.
             let text = tokio::select! {
-                received = receiver.recv() => received,
+                next = receiver.recv() => next,
                 from_client = socket.recv() => match from_client {
                     Some(Ok(_)) => continue,
                     Some(Err(_)) | None => return,
@@ -345,6 +345,7 @@ async fn serve_tcp_floor(listener: TcpListener) -> std::io::Result<()> {
     const HEAD: &[u8] = b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n\
         transfer-encoding: chunked\r\n\r\n";
     let subscribers = Arc::new(Mutex::new(Vec::<TcpStream>::new()));
+    tokio::spawn(drop_closed(Arc::clone(&subscribers)));
     loop {
         let (mut socket, _) = listener.accept().await?;
         let subscribers = Arc::clone(&subscribers);
@@ -367,6 +368,19 @@ async fn serve_tcp_floor(listener: TcpListener) -> std::io::Result<()> {
                 // No task per connection from here on: the socket waits in the list.
                 lock(&subscribers).push(socket);
             }
+        });
+    }
+}
+
+/// Every 500 ms, drops the sockets whose client has closed (they have no task to notice).
+async fn drop_closed(subscribers: Arc<Mutex<Vec<TcpStream>>>) {
+    let mut probe = [0; 64];
+    loop {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        lock(&subscribers).retain(|socket| match socket.try_read(&mut probe) {
+            Ok(0) => false,
+            Ok(_) => true,
+            Err(error) => error.kind() == std::io::ErrorKind::WouldBlock,
         });
     }
 }
