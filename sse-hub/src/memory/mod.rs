@@ -1,5 +1,6 @@
 //! The default backend: topics in this process's memory.
 
+mod queue;
 mod retained;
 mod subscription;
 mod topic;

@@ -8,8 +8,8 @@ use std::task::{Context, Poll, ready};
 
 use bytes::{Bytes, BytesMut};
 use futures_core::Stream;
-use tokio::sync::mpsc;
 
+use super::queue::Receiver;
 use super::topic::Topic;
 
 /// A subscription to a topic of the in-memory hub: a stream of encoded frames, ready for
@@ -42,7 +42,7 @@ pub struct Subscription {
     /// Frames to yield before the live queue: the replay, then a frame taken from the queue
     /// that did not fit in the last batch.
     ready: VecDeque<Bytes>,
-    live: mpsc::Receiver<Bytes>,
+    live: Receiver,
     batch_bytes: usize,
     /// Held for its `Drop`: unsubscribes.
     _membership: Membership,
@@ -51,7 +51,7 @@ pub struct Subscription {
 impl Subscription {
     pub(crate) fn new(
         replay: VecDeque<Bytes>,
-        live: mpsc::Receiver<Bytes>,
+        live: Receiver,
         batch_bytes: usize,
         topic: Arc<Topic>,
         key: u64,
@@ -79,9 +79,6 @@ impl Subscription {
     }
 
     /// The next frame that is ready now, without waiting.
-    ///
-    /// `poll_recv`, not `try_recv`: `try_recv` parks the thread while a publisher is midway
-    /// through a send, and a subscription must never block its executor.
     fn next_ready(&mut self, cx: &mut Context<'_>) -> Option<Bytes> {
         if let Some(frame) = self.ready.pop_front() {
             return Some(frame);

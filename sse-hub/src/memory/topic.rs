@@ -6,8 +6,8 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use sse_core::Event;
-use tokio::sync::mpsc::{self, error::TrySendError};
 
+use super::queue::{self, SendError, Sender};
 use super::retained::Retained;
 use super::subscription::Subscription;
 use crate::config::HubConfig;
@@ -37,7 +37,7 @@ struct TopicState {
 #[derive(Debug)]
 struct Subscriber {
     key: u64,
-    frames: mpsc::Sender<Bytes>,
+    frames: Sender,
 }
 
 impl Topic {
@@ -78,11 +78,11 @@ impl Topic {
         subscribers.retain(
             |subscriber| match subscriber.frames.try_send(frame.clone()) {
                 Ok(()) => true,
-                Err(TrySendError::Full(_)) => {
+                Err(SendError::Full) => {
                     self.counters.slow_disconnect();
                     false
                 }
-                Err(TrySendError::Closed(_)) => false,
+                Err(SendError::Closed) => false,
             },
         );
         drop(state);
@@ -97,7 +97,7 @@ impl Topic {
         last_event_id: Option<&str>,
         now: Instant,
     ) -> Subscription {
-        let (sender, receiver) = mpsc::channel(self.config.backlog);
+        let (sender, receiver) = queue::queue(self.config.backlog);
         let mut state = self.lock();
         state.retained.expire(now, &self.config.retention);
         let replay = self.replay(&state.retained, last_event_id);
