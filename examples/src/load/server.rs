@@ -24,7 +24,7 @@ use bytes::Bytes;
 use futures_util::{SinkExt, Stream, stream};
 use http_body_util::StreamBody;
 use hyper::body::Frame;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use sse_core::Event;
 use sse_hub::{Hub, HubConfig, Retention};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -52,6 +52,9 @@ pub enum ServerKind {
     /// A floor for idle memory: hyper's HTTP/1.1 connection alone, its response body a
     /// stream that never yields. Idle connections only.
     HyperFloor,
+    /// [`Self::HyperFloor`] through hyper-util's `auto` connection, HTTP/1.1 or HTTP/2 told
+    /// apart by the first bytes, as `axum::serve` does. Idle connections only.
+    HyperAutoFloor,
     /// A floor for idle memory and fan-out: each accepted socket gets a fixed response
     /// head, then waits in a list with no task of its own; fan-out events are written, the
     /// chunk built once, to every socket in turn by one loop. No push.
@@ -60,18 +63,22 @@ pub enum ServerKind {
 
 impl ServerKind {
     /// Every kind, in the order of the tables.
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::SseAxum,
         Self::SseWarp,
         Self::AxumSse,
         Self::AxumWs,
         Self::HyperFloor,
+        Self::HyperAutoFloor,
         Self::TcpFloor,
     ];
 
     /// Whether the kind is a floor: no push, and fan-out only for [`Self::TcpFloor`].
     pub fn is_floor(self) -> bool {
-        matches!(self, Self::HyperFloor | Self::TcpFloor)
+        matches!(
+            self,
+            Self::HyperFloor | Self::HyperAutoFloor | Self::TcpFloor
+        )
     }
 
     /// Whether the client speaks WebSocket to it.
@@ -88,6 +95,7 @@ impl fmt::Display for ServerKind {
             Self::AxumSse => "axum-sse",
             Self::AxumWs => "axum-ws",
             Self::HyperFloor => "floor:hyper-http1",
+            Self::HyperAutoFloor => "floor:hyper-auto",
             Self::TcpFloor => "floor:tcp",
         })
     }
@@ -120,6 +128,7 @@ impl Feed {
             ServerKind::AxumSse
             | ServerKind::AxumWs
             | ServerKind::HyperFloor
+            | ServerKind::HyperAutoFloor
             | ServerKind::TcpFloor => Self::Broadcast(broadcast::channel(256).0),
         }
     }
@@ -175,7 +184,8 @@ pub async fn serve(kind: ServerKind, listener: TcpListener) -> std::io::Result<(
             serve_warp(feed, listener).await;
             Ok(())
         }
-        ServerKind::HyperFloor => serve_hyper_floor(listener).await,
+        ServerKind::HyperFloor => serve_hyper_floor(listener, HyperConnection::Http1).await,
+        ServerKind::HyperAutoFloor => serve_hyper_floor(listener, HyperConnection::Auto).await,
         ServerKind::TcpFloor => serve_tcp_floor(listener).await,
         ServerKind::SseAxum | ServerKind::AxumSse | ServerKind::AxumWs => {
             let router = Router::new()
@@ -200,7 +210,10 @@ pub async fn serve(kind: ServerKind, listener: TcpListener) -> std::io::Result<(
                         .route("/push", get(ws_push))
                         .with_state(feed),
                 ),
-                ServerKind::SseWarp | ServerKind::HyperFloor | ServerKind::TcpFloor => {
+                ServerKind::SseWarp
+                | ServerKind::HyperFloor
+                | ServerKind::HyperAutoFloor
+                | ServerKind::TcpFloor => {
                     unreachable!("served above")
                 }
             };
@@ -326,7 +339,19 @@ async fn serve_warp(feed: Feed, listener: TcpListener) {
         .await;
 }
 
-async fn serve_hyper_floor(listener: TcpListener) -> std::io::Result<()> {
+/// Which of hyper's connections a floor serves with.
+#[derive(Clone, Copy, Debug)]
+enum HyperConnection {
+    /// `hyper::server::conn::http1`.
+    Http1,
+    /// `hyper_util::server::conn::auto`, with upgrades, as `axum::serve` uses it.
+    Auto,
+}
+
+async fn serve_hyper_floor(
+    listener: TcpListener,
+    connection: HyperConnection,
+) -> std::io::Result<()> {
     loop {
         let (socket, _) = listener.accept().await?;
         tokio::spawn(async move {
@@ -334,9 +359,20 @@ async fn serve_hyper_floor(listener: TcpListener) -> std::io::Result<()> {
                 let never = stream::pending::<Result<Frame<Bytes>, Infallible>>();
                 Ok::<_, Infallible>(hyper::Response::new(StreamBody::new(never)))
             });
-            let connection = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(socket), service);
-            let _ = connection.await;
+            let socket = TokioIo::new(socket);
+            // The connection ends when the client leaves: nothing to report.
+            match connection {
+                HyperConnection::Http1 => {
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(socket, service)
+                        .await;
+                }
+                HyperConnection::Auto => {
+                    let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
+                        .serve_connection_with_upgrades(socket, service)
+                        .await;
+                }
+            }
         });
     }
 }

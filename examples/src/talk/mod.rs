@@ -28,6 +28,7 @@
 //! Both frameworks serve the same rules ([`answer`]) and the same events ([`Talk::events`]),
 //! so they cannot drift apart.
 
+pub mod http1;
 pub mod on_axum;
 pub mod on_warp;
 
@@ -276,11 +277,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     match framework {
-        Framework::Axum => {
-            axum::serve(listener, on_axum::router(talk))
-                .with_graceful_shutdown(shutdown)
-                .await
-        }
+        Framework::Axum => http1::serve(listener, on_axum::router(talk), shutdown).await,
         Framework::Warp => {
             warp::serve(on_warp::routes(talk))
                 .incoming(listener)
