@@ -230,6 +230,14 @@ fn query_number(query: Option<&str>, name: &str) -> Option<u64> {
         .and_then(|value| value.parse().ok())
 }
 
+/// What `POST /fanout` asks for: how many events, and the time between them (100 ms
+/// unless the query says).
+fn fanout_request(query: Option<&str>) -> (u64, Duration) {
+    let events = query_number(query, "events").unwrap_or(0);
+    let interval = query_number(query, "interval_ms").unwrap_or(100);
+    (events, Duration::from_millis(interval))
+}
+
 /// The push route's events, made the same way for every SSE server.
 fn push_events(query: Option<&str>) -> impl Stream<Item = Event> + use<> {
     let count = query_number(query, "events").unwrap_or(0);
@@ -237,9 +245,8 @@ fn push_events(query: Option<&str>) -> impl Stream<Item = Event> + use<> {
 }
 
 async fn start_fanout(State(feed): State<Feed>, RawQuery(query): RawQuery) -> StatusCode {
-    let events = query_number(query.as_deref(), "events").unwrap_or(0);
-    let interval = query_number(query.as_deref(), "interval_ms").unwrap_or(100);
-    feed.start_publishing(events, Duration::from_millis(interval));
+    let (events, interval) = fanout_request(query.as_deref());
+    feed.start_publishing(events, interval);
     StatusCode::ACCEPTED
 }
 
@@ -327,9 +334,8 @@ async fn serve_warp(feed: Feed, listener: TcpListener) {
         });
     let fanout = warp::post().and(warp::path("fanout")).and(raw_query()).map(
         move |query: Option<String>| {
-            let events = query_number(query.as_deref(), "events").unwrap_or(0);
-            let interval = query_number(query.as_deref(), "interval_ms").unwrap_or(100);
-            feed.start_publishing(events, Duration::from_millis(interval));
+            let (events, interval) = fanout_request(query.as_deref());
+            feed.start_publishing(events, interval);
             warp::Reply::into_response(warp::http::StatusCode::ACCEPTED)
         },
     );
@@ -393,9 +399,7 @@ async fn serve_tcp_floor(listener: TcpListener) -> std::io::Result<()> {
             let request = String::from_utf8_lossy(&request[..read]);
             if let Some(query) = request.strip_prefix("POST /fanout?") {
                 let query = query.split_whitespace().next();
-                let events = query_number(query, "events").unwrap_or(0);
-                let interval = query_number(query, "interval_ms").unwrap_or(100);
-                let interval = Duration::from_millis(interval);
+                let (events, interval) = fanout_request(query);
                 tokio::spawn(write_to_all(subscribers, events, interval));
                 let _ = socket
                     .write_all(b"HTTP/1.1 202 Accepted\r\ncontent-length: 0\r\n\r\n")
@@ -459,6 +463,11 @@ mod tests {
         assert_eq!(query_number(query, "interval_ms"), Some(5));
         assert_eq!(query_number(query, "other"), None);
         assert_eq!(query_number(None, "events"), None);
+        assert_eq!(fanout_request(query), (10, Duration::from_millis(5)));
+        assert_eq!(
+            fanout_request(Some("events=3")),
+            (3, Duration::from_millis(100))
+        );
     }
 
     #[test]
