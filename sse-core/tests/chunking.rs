@@ -4,12 +4,13 @@
 
 mod common;
 
+use common::pieces::decode_in_pieces;
 use common::{decode_cut, oracle};
 use proptest::prelude::*;
-use sse_core::{DecodeError, Decoded, Decoder, Limits};
+use sse_core::{DecodeError, Decoded, Limits};
 
-/// Decodes `input` cut at `cuts` under `limits`, errors included, checking after each pull
-/// that the decoder holds no more than the limits allow.
+/// Decodes `input` cut at `cuts` (offsets in any order) under `limits`, errors included,
+/// checking after each pull that the decoder holds no more than the limits allow.
 fn decode_limited(
     input: &[u8],
     cuts: &[usize],
@@ -17,16 +18,9 @@ fn decode_limited(
 ) -> Vec<Result<Decoded, DecodeError>> {
     let mut cuts: Vec<usize> = cuts.iter().map(|cut| cut % (input.len() + 1)).collect();
     cuts.sort_unstable();
-    let mut decoder = Decoder::with_limits(limits);
-    decoder.set_emit_comments(true);
-    let mut items = Vec::new();
-    let mut start = 0;
     let mut longest_chunk = 0;
-    for end in cuts.into_iter().chain([input.len()]) {
-        decoder.push(&input[start..end]);
-        longest_chunk = longest_chunk.max(end - start);
-        start = end;
-        pull_all(&mut decoder, &mut items);
+    let (items, _) = decode_in_pieces(input, &cuts, limits, |decoder, chunk| {
+        longest_chunk = longest_chunk.max(chunk);
         // A partial line, one chunk, the event's data, and its type and id buffers.
         let bound =
             limits.max_line_len + longest_chunk + limits.max_event_size + 2 * limits.max_line_len;
@@ -35,20 +29,8 @@ fn decode_limited(
             "{} > {bound}",
             decoder.buffered_len()
         );
-    }
-    decoder.finish();
-    pull_all(&mut decoder, &mut items);
+    });
     items
-}
-
-fn pull_all(decoder: &mut Decoder, items: &mut Vec<Result<Decoded, DecodeError>>) {
-    loop {
-        match decoder.next_decoded() {
-            Ok(None) => return,
-            Ok(Some(item)) => items.push(Ok(item)),
-            Err(error) => items.push(Err(error)),
-        }
-    }
 }
 
 /// Bytes that look like an event stream: field names, separators, every kind of line ending,
