@@ -25,8 +25,41 @@ pub struct Input<'a> {
     pub data: &'a str,
 }
 
-/// Encodes every event through an encoder and returns the body bytes a client receives.
-pub type EncodeFn = fn(&[Input<'_>]) -> Bytes;
+/// Encodes every event through an encoder, handing each body frame to the sink as it comes
+/// (as a server writes each frame to its socket and lets it go).
+pub type EncodeFn = fn(&[Input<'_>], &mut dyn FnMut(&[u8]));
+
+/// Polls an `http_body::Body` of ready frames to its end without a runtime, handing each
+/// data frame to `sink`.
+pub fn drain_http_body<B>(body: B, sink: &mut dyn FnMut(&[u8]))
+where
+    B: http_body::Body + Unpin,
+    B::Error: std::fmt::Debug,
+{
+    use bytes::Buf;
+    use std::pin::Pin;
+    use std::task::{Context, Poll, Waker};
+
+    let mut body = body;
+    let mut context = Context::from_waker(Waker::noop());
+    loop {
+        match Pin::new(&mut body).poll_frame(&mut context) {
+            Poll::Ready(Some(Ok(frame))) => {
+                if let Ok(mut data) = frame.into_data() {
+                    while data.has_remaining() {
+                        let chunk = data.chunk();
+                        sink(chunk);
+                        let len = chunk.len();
+                        data.advance(len);
+                    }
+                }
+            }
+            Poll::Ready(Some(Err(error))) => panic!("body error: {error:?}"),
+            Poll::Ready(None) => return,
+            Poll::Pending => panic!("a body of ready events never waits"),
+        }
+    }
+}
 
 pub fn encoders() -> Vec<(&'static str, EncodeFn)> {
     vec![

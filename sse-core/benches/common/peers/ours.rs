@@ -77,25 +77,23 @@ fn event(input: &Input<'_>) -> Event {
         .unwrap()
 }
 
-/// Each event encoded into one reused buffer and split off as its own frame, as a server
-/// sends them; the frames are then joined for the check.
-pub fn encode_into(inputs: &[Input<'_>]) -> Bytes {
+/// Each event encoded into one reused buffer, handed on, and the buffer cleared: a server
+/// that writes each event to its socket straight from the encoder.
+pub fn encode_into(inputs: &[Input<'_>], sink: &mut dyn FnMut(&[u8])) {
     let mut buf = BytesMut::new();
-    let mut body = BytesMut::new();
     for input in inputs {
         event(input).encode_into(&mut buf);
-        body.extend_from_slice(&buf.split().freeze());
+        sink(&buf);
+        buf.clear();
     }
-    body.freeze()
 }
 
-/// Through the server-side `Stream` adapter.
-pub fn encode_stream(inputs: &[Input<'_>]) -> Bytes {
+/// Through the server-side `Stream` adapter: its frames (the events ready together, joined
+/// up to `MAX_FRAME_BYTES`), as a response body yields them.
+pub fn encode_stream(inputs: &[Input<'_>], sink: &mut dyn FnMut(&[u8])) {
     let events = stream::iter(inputs.iter().map(event));
     let frames = pin!(sse_core::encode_stream(events));
-    let mut body = BytesMut::new();
     for frame in ready_items(frames) {
-        body.extend_from_slice(&frame.unwrap());
+        sink(&frame.unwrap());
     }
-    body.freeze()
 }

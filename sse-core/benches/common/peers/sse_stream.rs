@@ -10,17 +10,16 @@
 //! Encoding:
 //! Peer: `sse-stream` 0.3 — `sse_stream::Sse` builder (`.data().id().event()`) fed as a
 //! `futures::stream::iter` of `Result<Sse, Infallible>` into `sse_stream::SseBody::new`
-//! (its `http_body::Body` encoder, no keep-alive), collected with
-//! `http_body_util::BodyExt::collect`. Driver: `futures::executor::block_on`.
+//! (its `http_body::Body` encoder, no keep-alive), polled frame by frame without a runtime
+//! (`drain_http_body`).
 
 use std::convert::Infallible;
 
 use bytes::Bytes;
 use futures::{StreamExt as _, executor::block_on, stream};
-use http_body_util::BodyExt;
 use sse_stream::{Sse, SseBody};
 
-use super::Input;
+use super::{Input, drain_http_body};
 
 /// Decodes an event stream delivered as these chunks, in order, through the peer's decoder,
 /// and returns (number of events delivered, total bytes of their `data` fields as the peer reports them).
@@ -40,14 +39,12 @@ pub fn decode(chunks: &[Bytes]) -> (usize, usize) {
     })
 }
 
-/// Encodes every event, in order, through `SseBody` and returns the concatenated body bytes.
-pub fn encode(events: &[Input]) -> Bytes {
+/// Encodes every event, in order, through `SseBody`, frame by frame.
+pub fn encode(events: &[Input], sink: &mut dyn FnMut(&[u8])) {
     let events: Vec<Result<Sse, Infallible>> = events
         .iter()
         .map(|e| Ok(Sse::default().data(e.data).id(e.id).event(e.event_type)))
         .collect();
     let body = SseBody::new(futures::stream::iter(events));
-    futures::executor::block_on(body.collect())
-        .expect("sse-stream body error")
-        .to_bytes()
+    drain_http_body(body, sink);
 }
