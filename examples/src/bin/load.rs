@@ -38,8 +38,8 @@ const MAX_IDLE: usize = 19_000;
 const USAGE: &str = "usage: load run [--servers a,b,..] [--idle N] [--fanout N] [--fanout-events K]
                 [--interval-ms M] [--push N] [--talk]
        load serve --server NAME
-servers: sse-axum+hub, sse-warp+hub, axum-sse, axum-ws, and the idle-memory floors
-         floor:hyper-http1, floor:tcp (all by default)
+servers: sse-axum+hub, sse-axum+hub:http1, sse-warp+hub, axum-sse, axum-ws, and the
+         floors floor:hyper-http1, floor:hyper-auto, floor:tcp (all by default)
   --idle N           idle connections to hold (default 19000, at most 19000)
   --fanout N         fan-out subscribers (default 10000)
   --fanout-events K  events published to them (default 50)

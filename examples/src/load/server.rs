@@ -40,8 +40,12 @@ const TOPIC: &str = "load";
 /// Which server answers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ServerKind {
-    /// This library's axum adapter, subscribers fed by `sse-hub`.
+    /// This library's axum adapter, subscribers fed by `sse-hub`, served by `axum::serve`
+    /// as the other axum servers are.
     SseAxum,
+    /// [`Self::SseAxum`] served as `talk` serves it: HTTP/1.1 alone, no vectored writes
+    /// ([`crate::http1`]).
+    SseAxumHttp1,
     /// This library's warp adapter, subscribers fed by `sse-hub`.
     SseWarp,
     /// axum's own `Sse`, subscribers fed by a tokio `broadcast` channel (each connection
@@ -63,8 +67,9 @@ pub enum ServerKind {
 
 impl ServerKind {
     /// Every kind, in the order of the tables.
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 8] = [
         Self::SseAxum,
+        Self::SseAxumHttp1,
         Self::SseWarp,
         Self::AxumSse,
         Self::AxumWs,
@@ -91,6 +96,7 @@ impl fmt::Display for ServerKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Self::SseAxum => "sse-axum+hub",
+            Self::SseAxumHttp1 => "sse-axum+hub:http1",
             Self::SseWarp => "sse-warp+hub",
             Self::AxumSse => "axum-sse",
             Self::AxumWs => "axum-ws",
@@ -122,9 +128,9 @@ enum Feed {
 impl Feed {
     fn for_kind(kind: ServerKind) -> Self {
         match kind {
-            ServerKind::SseAxum | ServerKind::SseWarp => Self::Hub(Hub::with_config(
-                HubConfig::new().retention(Retention::none()),
-            )),
+            ServerKind::SseAxum | ServerKind::SseAxumHttp1 | ServerKind::SseWarp => Self::Hub(
+                Hub::with_config(HubConfig::new().retention(Retention::none())),
+            ),
             ServerKind::AxumSse
             | ServerKind::AxumWs
             | ServerKind::HyperFloor
@@ -187,12 +193,15 @@ pub async fn serve(kind: ServerKind, listener: TcpListener) -> std::io::Result<(
         ServerKind::HyperFloor => serve_hyper_floor(listener, HyperConnection::Http1).await,
         ServerKind::HyperAutoFloor => serve_hyper_floor(listener, HyperConnection::Auto).await,
         ServerKind::TcpFloor => serve_tcp_floor(listener).await,
-        ServerKind::SseAxum | ServerKind::AxumSse | ServerKind::AxumWs => {
+        ServerKind::SseAxum
+        | ServerKind::SseAxumHttp1
+        | ServerKind::AxumSse
+        | ServerKind::AxumWs => {
             let router = Router::new()
                 .route("/fanout", post(start_fanout))
                 .with_state(feed.clone());
             let router = match kind {
-                ServerKind::SseAxum => router.merge(
+                ServerKind::SseAxum | ServerKind::SseAxumHttp1 => router.merge(
                     Router::new()
                         .route("/events", get(ours_events))
                         .route("/push", get(ours_push))
@@ -217,7 +226,11 @@ pub async fn serve(kind: ServerKind, listener: TcpListener) -> std::io::Result<(
                     unreachable!("served above")
                 }
             };
-            axum::serve(listener, router).await
+            if kind == ServerKind::SseAxumHttp1 {
+                crate::http1::serve(listener, router, std::future::pending()).await
+            } else {
+                axum::serve(listener, router).await
+            }
         }
     }
 }

@@ -28,7 +28,6 @@
 //! Both frameworks serve the same rules ([`answer`]) and the same events ([`Talk::events`]),
 //! so they cannot drift apart.
 
-pub mod http1;
 pub mod on_axum;
 pub mod on_warp;
 
@@ -277,7 +276,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     match framework {
-        Framework::Axum => http1::serve(listener, on_axum::router(talk), shutdown).await,
+        Framework::Axum => crate::http1::serve(listener, on_axum::router(talk), shutdown).await,
         Framework::Warp => {
             warp::serve(on_warp::routes(talk))
                 .incoming(listener)
