@@ -200,9 +200,11 @@ fn run(plan: &Plan) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let this = std::env::current_exe().map_err(|e| e.to_string())?;
     println!(
-        "| server | idle conns held | server RSS KiB / idle conn | fan-out subscribers | p50 ms | p99 ms | max ms | deliveries | server µs / delivery | push events/s | server ns / pushed event |"
+        "| server | idle conns held | server RSS KiB / idle conn | fan-out subscribers | read p50 ms | read p99 ms | read max ms | arrival p50 ms | arrival p99 ms | arrival max ms | deliveries | server µs / delivery | push events/s | server ns / pushed event |"
     );
-    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    println!(
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    );
     for &kind in &plan.servers {
         let server = start_pinned(&this, &["serve", "--server", &kind.to_string()])?;
         let protocol = if kind.is_websocket() {
@@ -222,7 +224,7 @@ fn run(plan: &Plan) -> Result<(), String> {
             println!("| {kind} | {idle} | {fanout} | | |");
         } else if kind.is_floor() {
             let idle = runtime.block_on(idle_memory(plan, &target))?;
-            println!("| {kind} | {idle} | | | | | | | | |");
+            println!("| {kind} | {idle} | | | | | | | | | | | |");
         } else {
             let row = runtime.block_on(measure(plan, &target))?;
             println!("| {kind} | {row} |");
@@ -239,7 +241,7 @@ fn run(plan: &Plan) -> Result<(), String> {
             events_path: "/talk".into(),
         };
         let idle = runtime.block_on(idle_memory(plan, &target))?;
-        println!("| talk (sse-axum+hub) | {idle} | | | | | | | | |");
+        println!("| talk (sse-axum+hub) | {idle} | | | | | | | | | | | |");
         drop(server);
     }
     Ok(())
@@ -276,11 +278,14 @@ async fn fanout_cells(plan: &Plan, target: &Target) -> Result<String, String> {
         );
     }
     Ok(format!(
-        "{} | {:.1} | {:.1} | {:.1} | {delivered} / {} | {per_delivery_us:.2}",
+        "{} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {delivered} / {} | {per_delivery_us:.2}",
         fanout.subscribers,
         fanout.quantile_ms(0.5),
         fanout.quantile_ms(0.99),
         fanout.quantile_ms(1.0),
+        fanout.arrival_quantile_ms(0.5),
+        fanout.arrival_quantile_ms(0.99),
+        fanout.arrival_quantile_ms(1.0),
         fanout.expected,
     ))
 }

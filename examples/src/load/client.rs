@@ -1,11 +1,14 @@
 //! One client connection: a raw HTTP/1.1 request on a TCP socket bound to a chosen loopback
 //! address, then the events of the response, counted without a framework in the way.
 
-use std::io;
+use std::io::{self, IoSliceMut};
 use std::net::{Ipv4Addr, SocketAddr};
+use std::os::fd::{AsRawFd, RawFd};
 
+use nix::sys::socket::{ControlMessageOwned, MsgFlags, recvmsg, setsockopt, sockopt};
+use nix::sys::time::TimeSpec;
 use sse_core::{DecodedRef, Decoder};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, Interest};
 use tokio::net::{TcpSocket, TcpStream};
 
 use super::chunked::Dechunker;
@@ -133,6 +136,54 @@ impl StreamClient {
         })
     }
 
+    /// Asks the kernel to stamp the bytes this socket receives with the time they arrived
+    /// (`SO_TIMESTAMPNS`), for [`Self::read_stamped_events`].
+    ///
+    /// # Errors
+    ///
+    /// If the socket refuses the option.
+    pub fn stamp_arrivals(&self) -> io::Result<()> {
+        setsockopt(&self.socket, sockopt::ReceiveTimestampns, &true).map_err(io::Error::from)
+    }
+
+    /// As [`Self::read_events`], with the time the event's bytes reached this socket, in
+    /// nanoseconds since the Unix epoch, as the kernel stamped them (after
+    /// [`Self::stamp_arrivals`]; `None` without a stamp). On loopback the kernel stamps a
+    /// segment while the server's write is still in the kernel, so the stamp is when the
+    /// server wrote it, however long this client takes to read it.
+    ///
+    /// # Errors
+    ///
+    /// A socket error, or bytes that are not the protocol's.
+    pub async fn read_stamped_events(
+        &mut self,
+        mut on_event: impl FnMut(&[u8], Option<u64>),
+    ) -> io::Result<bool> {
+        if !self.leftover.is_empty() {
+            let leftover = std::mem::take(&mut self.leftover);
+            return cut(&mut self.framing, &leftover, |data| on_event(data, None));
+        }
+        let Self {
+            socket,
+            buf,
+            framing,
+            ..
+        } = self;
+        let (read, arrived) = loop {
+            socket.readable().await?;
+            let fd = socket.as_raw_fd();
+            match socket.try_io(Interest::READABLE, || receive_stamped(fd, buf)) {
+                Ok(received) => break received,
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
+                Err(error) => return Err(error),
+            }
+        };
+        if read == 0 {
+            return Ok(false);
+        }
+        cut(framing, &buf[..read], |data| on_event(data, arrived))
+    }
+
     /// Waits for bytes, then calls `on_event` with the data of each whole event they
     /// complete. Returns `false` once the server has ended the stream.
     ///
@@ -150,6 +201,22 @@ impl StreamClient {
         }
         cut(&mut self.framing, &self.buf[..read], on_event)
     }
+}
+
+/// Reads from `fd` into `buf` with `recvmsg`: how many bytes, and the kernel's arrival stamp
+/// (nanoseconds since the Unix epoch) if it sent one.
+fn receive_stamped(fd: RawFd, buf: &mut [u8]) -> io::Result<(usize, Option<u64>)> {
+    let mut control = nix::cmsg_space!(TimeSpec);
+    let mut slices = [IoSliceMut::new(buf)];
+    let message = recvmsg::<()>(fd, &mut slices, Some(&mut control), MsgFlags::empty())?;
+    let arrived = message.cmsgs()?.find_map(|control| match control {
+        ControlMessageOwned::ScmTimestampns(stamp) => {
+            let nanos = i128::from(stamp.tv_sec()) * 1_000_000_000 + i128::from(stamp.tv_nsec());
+            u64::try_from(nanos).ok()
+        }
+        _ => None,
+    });
+    Ok((message.bytes, arrived))
 }
 
 /// Cuts `bytes` into events with `framing`.

@@ -145,6 +145,10 @@ pub struct Fanout {
     pub failed: usize,
     /// Every delivery's latency, from the server's stamp to the client's read, sorted.
     pub latencies_ns: Vec<u64>,
+    /// Every delivery's latency from the server's stamp to the kernel's stamp on the bytes
+    /// reaching the client's socket (`SO_TIMESTAMPNS`), sorted: the server's part alone,
+    /// without the time this one client takes to read 10,000 sockets in turn.
+    pub arrivals_ns: Vec<u64>,
     /// Deliveries expected: subscribers times events.
     pub expected: usize,
     /// The server's CPU time from the first publication to the last delivery.
@@ -157,21 +161,31 @@ pub struct Fanout {
 }
 
 impl Fanout {
-    /// The latency at quantile `q` (0 to 1), in milliseconds.
+    /// The latency to the client's read at quantile `q` (0 to 1), in milliseconds.
     pub fn quantile_ms(&self, q: f64) -> f64 {
-        let Some(last) = self.latencies_ns.len().checked_sub(1) else {
-            return f64::NAN;
-        };
-        #[allow(
-            clippy::cast_possible_truncation,
-            clippy::cast_sign_loss,
-            clippy::cast_precision_loss
-        )]
-        let index = ((last as f64) * q).round() as usize;
-        #[allow(clippy::cast_precision_loss)]
-        let ns = self.latencies_ns[index.min(last)] as f64;
-        ns / 1e6
+        quantile_ms(&self.latencies_ns, q)
     }
+
+    /// The latency to the bytes' arrival at quantile `q` (0 to 1), in milliseconds.
+    pub fn arrival_quantile_ms(&self, q: f64) -> f64 {
+        quantile_ms(&self.arrivals_ns, q)
+    }
+}
+
+/// The value at quantile `q` (0 to 1) of `sorted_ns`, in milliseconds.
+fn quantile_ms(sorted_ns: &[u64], q: f64) -> f64 {
+    let Some(last) = sorted_ns.len().checked_sub(1) else {
+        return f64::NAN;
+    };
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss
+    )]
+    let index = ((last as f64) * q).round() as usize;
+    #[allow(clippy::cast_precision_loss)]
+    let ns = sorted_ns[index.min(last)] as f64;
+    ns / 1e6
 }
 
 /// Opens `subscribers` streams, asks the server to publish `events` events one every
@@ -196,13 +210,18 @@ pub async fn fanout(
         SMALL_BUFFER,
         deadline,
         move |mut client| async move {
-            let mut latencies = Vec::with_capacity(events);
+            let mut read = Vec::with_capacity(events);
+            let mut arrived = Vec::with_capacity(events);
             let reading = async {
-                while latencies.len() < events {
-                    let got = client.read_events(|data| {
+                if client.stamp_arrivals().is_err() {
+                    return;
+                }
+                while read.len() < events {
+                    let got = client.read_stamped_events(|data, arrival| {
                         let now = now_nanos();
                         if let Some(sent) = sent_at(data) {
-                            latencies.push(now.saturating_sub(sent));
+                            read.push(now.saturating_sub(sent));
+                            arrived.push(arrival.unwrap_or(now).saturating_sub(sent));
                         }
                     });
                     if !matches!(got.await, Ok(true)) {
@@ -211,7 +230,7 @@ pub async fn fanout(
                 }
             };
             let _ = tokio::time::timeout(read_for, reading).await;
-            latencies
+            (read, arrived)
         },
     )
     .await;
@@ -231,19 +250,23 @@ pub async fn fanout(
         return Err(format!("POST {path}: {status}"));
     }
     let mut latencies_ns = Vec::with_capacity(subscribers * events);
+    let mut arrivals_ns = Vec::with_capacity(subscribers * events);
     while let Some(result) = opened.tasks.join_next().await {
-        if let Ok(Some(latencies)) = result {
-            latencies_ns.extend(latencies);
+        if let Ok(Some((read, arrived))) = result {
+            latencies_ns.extend(read);
+            arrivals_ns.extend(arrived);
         }
     }
     let server_cpu = cpu_time(target.pid)?.saturating_sub(cpu_before);
     let client_cpu = cpu_time(std::process::id())?.saturating_sub(client_cpu_before);
     let span = started.elapsed();
     latencies_ns.sort_unstable();
+    arrivals_ns.sort_unstable();
     Ok(Fanout {
         subscribers: opened.opened,
         failed: opened.failed,
         latencies_ns,
+        arrivals_ns,
         expected: opened.opened * events,
         server_cpu,
         client_cpu,
