@@ -8,7 +8,7 @@
 use bytes::{BufMut, BytesMut};
 use memchr::{memchr, memchr_iter, memchr2, memchr2_iter, memmem};
 
-use crate::event::Event;
+use crate::event_ref::EventRef;
 use crate::scan;
 
 const DATA: &[u8] = b"data: ";
@@ -71,13 +71,13 @@ impl Shape {
     }
 }
 
-pub(crate) fn event_len(event: &Event) -> usize {
+pub(crate) fn event_len(event: &EventRef<'_>) -> usize {
     let data = event.data().as_bytes();
     let comment = event.comment().map(str::as_bytes);
     fields_len(event, comment.map(Shape::of), Shape::of(data))
 }
 
-fn fields_len(event: &Event, comment: Option<Shape>, data: Shape) -> usize {
+fn fields_len(event: &EventRef<'_>, comment: Option<Shape>, data: Shape) -> usize {
     let mut len = 0;
     if let (Some(shape), Some(comment)) = (comment, event.comment()) {
         len += shape.encoded_len(COMMENT, comment.as_bytes());
@@ -94,7 +94,7 @@ fn fields_len(event: &Event, comment: Option<Shape>, data: Shape) -> usize {
     len + data.encoded_len(DATA, event.data().as_bytes()) + 1
 }
 
-pub(crate) fn encode_event(event: &Event, buf: &mut BytesMut) {
+pub(crate) fn encode_event(event: &EventRef<'_>, buf: &mut BytesMut) {
     let data = event.data().as_bytes();
     let data_shape = Shape::of(data);
     let comment_shape = event.comment().map(|comment| Shape::of(comment.as_bytes()));
@@ -188,6 +188,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+    use crate::Event;
 
     fn lines(text: &str) -> Vec<String> {
         let mut lines = Vec::new();

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 
+use crate::event_ref::EventRef;
 use crate::{encode, scan};
 
 /// One event for a client: data, and optionally an event type, an id, a reconnection time
@@ -203,6 +204,42 @@ impl Event {
         self.comment.as_deref()
     }
 
+    /// The event's values, borrowed: an [`EventRef`], which encodes the same bytes.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let event = sse_core::Event::new("x").with_id("1")?;
+    /// assert_eq!(event.as_event_ref().id(), Some("1"));
+    /// # Ok::<(), sse_core::FieldError>(())
+    /// ```
+    pub fn as_event_ref(&self) -> EventRef<'_> {
+        EventRef::from_checked_parts(
+            &self.data,
+            self.event_type.as_deref(),
+            self.id.as_deref(),
+            self.retry,
+            self.comment.as_deref(),
+        )
+    }
+
+    /// An event from values already checked (an [`EventRef`]'s).
+    pub(crate) fn from_checked_parts(
+        data: String,
+        event_type: Option<String>,
+        id: Option<String>,
+        retry: Option<Duration>,
+        comment: Option<String>,
+    ) -> Self {
+        Self {
+            data,
+            event_type,
+            id,
+            retry,
+            comment,
+        }
+    }
+
     /// The exact number of bytes [`encode_into`](Self::encode_into) writes for this event.
     ///
     /// # Example
@@ -212,7 +249,7 @@ impl Event {
     /// assert_eq!(event.encoded_len(), event.to_bytes().len());
     /// ```
     pub fn encoded_len(&self) -> usize {
-        encode::event_len(self)
+        encode::event_len(&self.as_event_ref())
     }
 
     /// Appends the event's wire form to `buf`, growing it at most once.
@@ -232,7 +269,7 @@ impl Event {
     /// assert_eq!(&buf[..], b"data:  leading space\n\ndata: \n\n");
     /// ```
     pub fn encode_into(&self, buf: &mut BytesMut) {
-        encode::encode_event(self, buf);
+        encode::encode_event(&self.as_event_ref(), buf);
     }
 
     /// The event's wire form. Encode once and clone the [`Bytes`] to send one event to many
@@ -309,7 +346,7 @@ impl fmt::Display for FieldError {
 
 impl std::error::Error for FieldError {}
 
-fn check_single_line(value: &str, field: Field) -> Result<(), FieldError> {
+pub(crate) fn check_single_line(value: &str, field: Field) -> Result<(), FieldError> {
     if scan::has_line_ending(value.as_bytes()) {
         Err(FieldError::LineBreak { field })
     } else {

@@ -2,7 +2,8 @@
 //! specifies it, with no I/O of its own.
 //!
 //! - [`Event`] and its encoder: an event to wire bytes, refusing any value that could forge a
-//!   field or a second event.
+//!   field or a second event; [`EventRef`], the same over borrowed values, for encoding with
+//!   no allocation.
 //! - [`Decoder`]: push bytes as they arrive, pull [`Decoded`] items (messages, `retry` values,
 //!   comments). Exact for every byte sequence and every chunking, with memory [`Limits`].
 //! - [`decode_stream`] and [`encode_stream`]: the same as `Stream` adapters, for clients (an
@@ -41,6 +42,7 @@
 mod decode;
 mod encode;
 mod event;
+mod event_ref;
 pub mod headers;
 mod keep_alive;
 mod scan;
@@ -51,6 +53,7 @@ pub use decode::{
     Limits, Message, MessageRef,
 };
 pub use event::{Event, Field, FieldError};
+pub use event_ref::EventRef;
 #[cfg(feature = "tokio")]
 pub use keep_alive::TokioTimer;
 pub use keep_alive::{DEFAULT_KEEP_ALIVE_INTERVAL, KeepAlive, KeepAliveStream, Timer};

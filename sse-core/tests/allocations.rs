@@ -4,10 +4,11 @@
 //!
 //! The targets: at most one allocation per event for a caller that takes owned messages,
 //! none per event for a caller that borrows single-line data, and an encoded event shared
-//! by any number of connections without a copy.
+//! by any number of connections without a copy; a borrowed event ([`EventRef`]) encoded into
+//! a reused buffer allocates nothing.
 
 use bytes::{Bytes, BytesMut};
-use sse_core::{Decoded, DecodedRef, Decoder, Event};
+use sse_core::{Decoded, DecodedRef, Decoder, Event, EventRef};
 
 const EVENTS: usize = 10_000;
 
@@ -146,4 +147,27 @@ fn an_event_for_many_connections_is_encoded_once_and_shared() {
         frames[999],
         Bytes::from_static(b"event: update\nid: 42\ndata: line one\ndata: line two\n\n")
     );
+}
+
+#[test]
+fn borrowed_events_encode_into_a_reused_buffer_with_no_allocation() {
+    let payloads: Vec<String> = (0..EVENTS)
+        .map(|n| format!(r#"{{"n":{n},"text":"line\nnext"}}"#))
+        .collect();
+    let ids: Vec<String> = (0..EVENTS).map(|n| n.to_string()).collect();
+    let mut buf = BytesMut::with_capacity(4096);
+    let mut written = 0;
+    let info = allocation_counter::measure(|| {
+        for (payload, id) in payloads.iter().zip(&ids) {
+            let event = EventRef::new(payload)
+                .with_id(id)
+                .and_then(|event| event.with_event_type("update"))
+                .unwrap();
+            event.encode_into(&mut buf);
+            written += buf.len();
+            buf.clear();
+        }
+    });
+    assert_eq!(info.count_total, 0, "{} allocations", info.count_total);
+    assert!(written > EVENTS * 40);
 }

@@ -64,6 +64,7 @@ where
 pub fn encoders() -> Vec<(&'static str, EncodeFn)> {
     vec![
         ("sse-core/encode_into", ours::encode_into as EncodeFn),
+        ("sse-core/encode_ref", ours::encode_ref),
         ("sse-core/encode_stream", ours::encode_stream),
         ("sse-stream", sse_stream::encode),
         ("actix-web-lab", actix_web_lab::encode),

@@ -5,7 +5,7 @@ use std::task::{Context, Poll, Waker};
 
 use bytes::{Bytes, BytesMut};
 use futures_util::{Stream, stream};
-use sse_core::{Decoded, DecodedRef, Decoder, Event};
+use sse_core::{Decoded, DecodedRef, Decoder, Event, EventRef};
 
 use super::Input;
 
@@ -83,6 +83,21 @@ pub fn encode_into(inputs: &[Input<'_>], sink: &mut dyn FnMut(&[u8])) {
     let mut buf = BytesMut::new();
     for input in inputs {
         event(input).encode_into(&mut buf);
+        sink(&buf);
+        buf.clear();
+    }
+}
+
+/// Each event built over the input's strings ([`EventRef`]: no allocation, no copy before the
+/// buffer), encoded into one reused buffer, handed on, and the buffer cleared.
+pub fn encode_ref(inputs: &[Input<'_>], sink: &mut dyn FnMut(&[u8])) {
+    let mut buf = BytesMut::new();
+    for input in inputs {
+        EventRef::new(input.data)
+            .with_id(input.id)
+            .and_then(|event| event.with_event_type(input.event_type))
+            .unwrap()
+            .encode_into(&mut buf);
         sink(&buf);
         buf.clear();
     }
