@@ -8,7 +8,7 @@
 use bytes::{BufMut, BytesMut};
 use memchr::{memchr, memchr_iter, memchr2, memchr2_iter, memmem};
 
-use crate::event_ref::EventRef;
+use crate::event::EventRef;
 use crate::scan;
 
 const DATA: &[u8] = b"data: ";

@@ -42,7 +42,6 @@
 mod decode;
 mod encode;
 mod event;
-mod event_ref;
 pub mod headers;
 mod keep_alive;
 mod scan;
@@ -52,8 +51,7 @@ pub use decode::{
     DEFAULT_MAX_EVENT_SIZE, DEFAULT_MAX_LINE_LEN, DecodeError, Decoded, DecodedRef, Decoder,
     Limits, Message, MessageRef,
 };
-pub use event::{Event, Field, FieldError};
-pub use event_ref::EventRef;
+pub use event::{Event, EventRef, Field, FieldError};
 #[cfg(feature = "tokio")]
 pub use keep_alive::TokioTimer;
 pub use keep_alive::{DEFAULT_KEEP_ALIVE_INTERVAL, KeepAlive, KeepAliveStream, Timer};

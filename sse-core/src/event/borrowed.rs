@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 
+use super::{Event, Field, FieldError, check_id, check_single_line};
 use crate::encode;
-use crate::event::{Event, Field, FieldError, check_id, check_single_line};
 
 /// An [`Event`] whose values are borrowed: the same builder and the same checks, but
 /// building one allocates nothing, and encoding it copies each value once, straight into the
@@ -36,11 +36,11 @@ use crate::event::{Event, Field, FieldError, check_id, check_single_line};
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct EventRef<'a> {
-    data: &'a str,
-    event_type: Option<&'a str>,
-    id: Option<&'a str>,
-    retry: Option<Duration>,
-    comment: Option<&'a str>,
+    pub(super) data: &'a str,
+    pub(super) event_type: Option<&'a str>,
+    pub(super) id: Option<&'a str>,
+    pub(super) retry: Option<Duration>,
+    pub(super) comment: Option<&'a str>,
 }
 
 impl<'a> EventRef<'a> {
@@ -130,23 +130,6 @@ impl<'a> EventRef<'a> {
     pub fn with_comment(mut self, comment: &'a str) -> Self {
         self.comment = Some(comment);
         self
-    }
-
-    /// An event from values already checked (an [`Event`]'s).
-    pub(crate) fn from_checked_parts(
-        data: &'a str,
-        event_type: Option<&'a str>,
-        id: Option<&'a str>,
-        retry: Option<Duration>,
-        comment: Option<&'a str>,
-    ) -> Self {
-        Self {
-            data,
-            event_type,
-            id,
-            retry,
-            comment,
-        }
     }
 
     /// The data.
@@ -262,13 +245,14 @@ impl<'a> EventRef<'a> {
     /// ```
     #[must_use]
     pub fn to_event(&self) -> Event {
-        Event::from_checked_parts(
-            self.data.to_owned(),
-            self.event_type.map(str::to_owned),
-            self.id.map(str::to_owned),
-            self.retry,
-            self.comment.map(str::to_owned),
-        )
+        // The values were checked when they were set.
+        Event {
+            data: self.data.to_owned(),
+            event_type: self.event_type.map(str::to_owned),
+            id: self.id.map(str::to_owned),
+            retry: self.retry,
+            comment: self.comment.map(str::to_owned),
+        }
     }
 }
 

@@ -1,11 +1,15 @@
-//! The event a server sends, checked at construction so that no value can forge a field.
+//! The event a server sends, owned or borrowed ([`borrowed`]), checked at construction so
+//! that no value can forge a field.
+
+mod borrowed;
 
 use std::fmt;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 
-use crate::event_ref::EventRef;
+pub use borrowed::EventRef;
+
 use crate::{encode, scan};
 
 /// One event for a client: data, and optionally an event type, an id, a reconnection time
@@ -214,29 +218,13 @@ impl Event {
     /// # Ok::<(), sse_core::FieldError>(())
     /// ```
     pub fn as_event_ref(&self) -> EventRef<'_> {
-        EventRef::from_checked_parts(
-            &self.data,
-            self.event_type.as_deref(),
-            self.id.as_deref(),
-            self.retry,
-            self.comment.as_deref(),
-        )
-    }
-
-    /// An event from values already checked (an [`EventRef`]'s).
-    pub(crate) fn from_checked_parts(
-        data: String,
-        event_type: Option<String>,
-        id: Option<String>,
-        retry: Option<Duration>,
-        comment: Option<String>,
-    ) -> Self {
-        Self {
-            data,
-            event_type,
-            id,
-            retry,
-            comment,
+        // The values were checked when they were set.
+        EventRef {
+            data: &self.data,
+            event_type: self.event_type.as_deref(),
+            id: self.id.as_deref(),
+            retry: self.retry,
+            comment: self.comment.as_deref(),
         }
     }
 
@@ -346,7 +334,7 @@ impl fmt::Display for FieldError {
 
 impl std::error::Error for FieldError {}
 
-pub(crate) fn check_single_line(value: &str, field: Field) -> Result<(), FieldError> {
+fn check_single_line(value: &str, field: Field) -> Result<(), FieldError> {
     if scan::has_line_ending(value.as_bytes()) {
         Err(FieldError::LineBreak { field })
     } else {
