@@ -237,22 +237,20 @@ impl Decoder {
                 }
                 Scan::Partial if self.skipping_line => {
                     let missing = FIELD_NAME_HEAD.saturating_sub(self.skipped_head.len());
-                    let start = self.lines.partial();
-                    self.skipped_head
-                        .extend_from_slice(&start[..missing.min(start.len())]);
+                    self.lines.partial_head(&mut self.skipped_head, missing);
                     self.lines.discard_partial();
                     return Ok(None);
                 }
                 Scan::Partial => {
-                    let start = self.lines.partial();
-                    if start.len() <= self.state.limits.max_line_len {
+                    if self.lines.partial_len() <= self.state.limits.max_line_len {
                         if !self.state.borrows_input() {
                             self.lines.clear_if_consumed();
                         }
                         return Ok(None);
                     }
                     self.skipped_head.clear();
-                    self.skipped_head.extend_from_slice(head(start));
+                    self.lines
+                        .partial_head(&mut self.skipped_head, FIELD_NAME_HEAD);
                     self.lines.discard_partial();
                     self.skipping_line = true;
                     if let Some(error) = self.state.overlong_line_error() {
@@ -261,11 +259,10 @@ impl Decoder {
                 }
             }
         };
-        let input = self.lines.input();
         Ok(Some(match outcome {
-            Outcome::Dispatched => DecodedRef::Message(self.state.message(input)),
+            Outcome::Dispatched => DecodedRef::Message(self.state.message(&self.lines)),
             Outcome::Retry(retry) => DecodedRef::Retry(retry),
-            Outcome::Comment(text) => DecodedRef::Comment(text_ref(&input[text])),
+            Outcome::Comment(text) => DecodedRef::Comment(input_text(&self.lines, text)),
         }))
     }
 
@@ -319,7 +316,7 @@ impl Decoder {
     /// # Ok::<(), sse_core::DecodeError>(())
     /// ```
     pub fn buffered_len(&self) -> usize {
-        self.lines.partial().len() + self.state.buffered_len()
+        self.lines.partial_len() + self.state.buffered_len()
     }
 
     /// The limits this decoder enforces.
@@ -554,17 +551,13 @@ impl StreamState {
     }
 
     /// The dispatched event, borrowing its buffers until [`end_dispatch`](Self::end_dispatch).
-    fn message<'a>(&'a self, input: &'a [u8]) -> MessageRef<'a> {
+    fn message<'a>(&'a self, lines: &'a LineReader) -> MessageRef<'a> {
         let data = match &self.first_data {
-            Some(first) => &input[first.clone()],
+            Some(first) => input_text(lines, first.clone()),
             // Without the one trailing LF.
-            None => &self.data[..self.data.len() - 1],
+            None => text_ref(&self.data[..self.data.len() - 1]),
         };
-        MessageRef::new(
-            text_ref(&self.event_type),
-            text_ref(data),
-            &self.last_event_id,
-        )
+        MessageRef::new(text_ref(&self.event_type), data, &self.last_event_id)
     }
 
     /// Clears the buffers of the event delivered last, once nothing borrows them.
@@ -583,6 +576,16 @@ impl StreamState {
 /// The start of a line, as far as it can tell the line's field name.
 fn head(line: &[u8]) -> &[u8] {
     &line[..line.len().min(FIELD_NAME_HEAD)]
+}
+
+/// `lines.input()[range]` as text: borrowed without a check while the reader holds text,
+/// decoded as [`text_ref`] does otherwise.
+#[inline]
+fn input_text(lines: &LineReader, range: Range<usize>) -> Cow<'_, str> {
+    match lines.text(range.clone()) {
+        Some(text) => Cow::Borrowed(text),
+        None => text_ref(&lines.input()[range]),
+    }
 }
 
 /// Decodes UTF-8, turning each invalid sequence into U+FFFD exactly as browsers do. Decoding
