@@ -127,7 +127,7 @@ impl Decoder {
     pub fn push(&mut self, bytes: impl AsRef<[u8]>) {
         // The reader drops consumed bytes: first copy out what the event still reads there.
         self.state.end_dispatch();
-        self.state.own_data(self.lines.input());
+        self.state.own_data(&self.lines);
         self.lines.push(bytes.as_ref());
     }
 
@@ -230,7 +230,7 @@ impl Decoder {
                             .end_overlong_line(head(&self.lines.input()[start..end]));
                         error.map_or(Ok(None), Err)
                     } else {
-                        self.state.on_line(self.lines.input(), start..end)
+                        self.state.on_line(&self.lines, start..end)
                     };
                     self.lines.consume(next);
                     if let Some(outcome) = outcome? {
@@ -367,14 +367,24 @@ struct StreamState {
     /// The event's only `data` value so far, still in the input; `data` is empty meanwhile.
     /// Most events have one data line: it is never copied for a borrowed message.
     first_data: Option<Range<usize>>,
-    /// The data buffer once a second `data` line came: each value followed by LF.
-    data: Vec<u8>,
-    /// The data buffer's length, with `first_data` counted as if it were in `data`.
+    /// The data buffer once a second `data` line came: each value followed by LF. Values
+    /// are decoded as they are appended (cut at ASCII bytes, they decode alike whole or in
+    /// pieces), so that a message reads the buffers without a check.
+    data: String,
+    /// The data buffer instead, as bytes, once a value came from input held as bytes: then
+    /// it is decoded once, when the message is read, rather than value by value.
+    data_bytes: Vec<u8>,
+    /// The data buffer's length in bytes as they arrived (what the limit counts), with
+    /// `first_data` counted as if it were in `data`.
     data_len: usize,
-    event_type: Vec<u8>,
-    /// An `id` seen since the last dispatch; `None` while the last-event-id buffer still
-    /// equals `last_event_id`.
-    pending_id: Option<Vec<u8>>,
+    event_type: String,
+    /// The event type's length as it arrived.
+    event_type_len: usize,
+    /// An `id` seen since the last dispatch, and its length as it arrived; `None` while the
+    /// last-event-id buffer still equals `last_event_id`.
+    pending_id: Option<(String, usize)>,
+    /// The allocation of the last id buffer, kept for the next one.
+    spare_id: String,
     last_event_id: String,
     reconnection_time: Option<Duration>,
     /// The last item borrowed the event's buffers: they are cleared at the next call.
@@ -388,22 +398,26 @@ impl StreamState {
             emit_comments: false,
             skipping_event: false,
             first_data: None,
-            data: Vec::new(),
+            data: String::new(),
+            data_bytes: Vec::new(),
             data_len: 0,
-            event_type: Vec::new(),
+            event_type: String::new(),
+            event_type_len: 0,
             pending_id: None,
+            spare_id: String::new(),
             last_event_id: String::new(),
             reconnection_time: None,
             dispatched: false,
         }
     }
 
-    /// Interprets `input[line]`.
+    /// Interprets `lines.input()[line]`.
     fn on_line(
         &mut self,
-        input: &[u8],
+        lines: &LineReader,
         line: Range<usize>,
     ) -> Result<Option<Outcome>, DecodeError> {
+        let input = lines.input();
         let text = &input[line.clone()];
         if text.is_empty() {
             self.skipping_event = false;
@@ -437,15 +451,19 @@ impl StreamState {
             return Ok(None);
         }
         match name {
-            b"data" => self.append_data(input, value)?,
+            b"data" => self.append_data(lines, value)?,
             b"event" => {
                 self.event_type.clear();
-                self.event_type.extend_from_slice(&input[value]);
+                self.event_type_len = value.len();
+                self.event_type.push_str(&input_text(lines, value));
             }
             b"id" if memchr::memchr(0, &input[value.clone()]).is_none() => {
-                let id = self.pending_id.get_or_insert_with(Vec::new);
+                let (id, len) = self
+                    .pending_id
+                    .get_or_insert_with(|| (std::mem::take(&mut self.spare_id), 0));
                 id.clear();
-                id.extend_from_slice(&input[value]);
+                *len = value.len();
+                id.push_str(&input_text(lines, value));
             }
             _ => {}
         }
@@ -508,7 +526,7 @@ impl StreamState {
         Some(retry)
     }
 
-    fn append_data(&mut self, input: &[u8], value: Range<usize>) -> Result<(), DecodeError> {
+    fn append_data(&mut self, lines: &LineReader, value: Range<usize>) -> Result<(), DecodeError> {
         let limit = self.limits.max_event_size;
         let len = value.len();
         if len >= limit || self.data_len > limit - len - 1 {
@@ -518,10 +536,8 @@ impl StreamState {
         if self.data_len == 0 {
             self.first_data = Some(value);
         } else {
-            self.own_data(input);
-            self.data.reserve(len + 1);
-            self.data.extend_from_slice(&input[value]);
-            self.data.push(b'\n');
+            self.own_data(lines);
+            self.push_data(lines, value);
         }
         self.data_len += len + 1;
         Ok(())
@@ -529,11 +545,29 @@ impl StreamState {
 
     /// Copies a data value that is still in the input into the data buffer: before a second
     /// data line joins it, or before the input is compacted.
-    fn own_data(&mut self, input: &[u8]) {
+    fn own_data(&mut self, lines: &LineReader) {
         if let Some(first) = self.first_data.take() {
-            self.data.reserve(first.len() + 1);
-            self.data.extend_from_slice(&input[first]);
-            self.data.push(b'\n');
+            self.push_data(lines, first);
+        }
+    }
+
+    /// Appends `lines.input()[value]` and a LF to the data buffer.
+    fn push_data(&mut self, lines: &LineReader, value: Range<usize>) {
+        match lines.text(value.clone()) {
+            Some(text) if self.data_bytes.is_empty() => {
+                self.data.reserve(text.len() + 1);
+                self.data.push_str(text);
+                self.data.push('\n');
+            }
+            _ => {
+                if !self.data.is_empty() {
+                    self.data_bytes.extend_from_slice(self.data.as_bytes());
+                    self.data.clear();
+                }
+                self.data_bytes.reserve(value.len() + 1);
+                self.data_bytes.extend_from_slice(&lines.input()[value]);
+                self.data_bytes.push(b'\n');
+            }
         }
     }
 
@@ -574,21 +608,24 @@ impl StreamState {
     fn clear_event(&mut self) {
         self.first_data = None;
         self.data.clear();
+        self.data_bytes.clear();
         self.data_len = 0;
         self.event_type.clear();
+        self.event_type_len = 0;
     }
 
     /// The blank line: the last event id takes the id buffer, and the event is delivered if
     /// it has data (read it with [`message`](Self::message)).
     fn dispatch(&mut self) -> bool {
-        if let Some(id) = self.pending_id.take() {
-            if id != self.last_event_id.as_bytes() {
-                self.last_event_id.clear();
-                self.last_event_id.push_str(&text_ref(&id));
+        if let Some((mut id, _)) = self.pending_id.take() {
+            if id != self.last_event_id {
+                std::mem::swap(&mut id, &mut self.last_event_id);
             }
+            self.spare_id = id;
         }
         if self.data_len == 0 {
             self.event_type.clear();
+            self.event_type_len = 0;
             return false;
         }
         self.dispatched = true;
@@ -608,9 +645,10 @@ impl StreamState {
                 None => text_ref(&lines.input()[first.clone()]),
             },
             // Without the one trailing LF.
-            None => text_ref(&self.data[..self.data.len() - 1]),
+            None if self.data_bytes.is_empty() => Cow::Borrowed(&self.data[..self.data.len() - 1]),
+            None => text_ref(&self.data_bytes[..self.data_bytes.len() - 1]),
         };
-        MessageRef::new(text_ref(&self.event_type), data, &self.last_event_id)
+        MessageRef::new(Cow::Borrowed(&self.event_type), data, &self.last_event_id)
     }
 
     /// Clears the buffers of the event delivered last, once nothing borrows them.
@@ -622,7 +660,7 @@ impl StreamState {
     }
 
     fn buffered_len(&self) -> usize {
-        self.data_len + self.event_type.len() + self.pending_id.as_ref().map_or(0, Vec::len)
+        self.data_len + self.event_type_len + self.pending_id.as_ref().map_or(0, |(_, len)| *len)
     }
 }
 
