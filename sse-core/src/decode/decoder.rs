@@ -125,10 +125,13 @@ impl Decoder {
     /// # Ok::<(), sse_core::DecodeError>(())
     /// ```
     pub fn push(&mut self, bytes: impl AsRef<[u8]>) {
-        // The reader drops consumed bytes: first copy out what the event still reads there.
+        let bytes = bytes.as_ref();
         self.state.end_dispatch();
-        self.state.own_data(&self.lines);
-        self.lines.push(bytes.as_ref());
+        if self.lines.compacts_before(bytes.len()) {
+            // The reader drops consumed bytes: first copy out what the event reads there.
+            self.state.own_data(&self.lines);
+        }
+        self.lines.push(bytes);
     }
 
     /// Says the stream has ended. What is already complete can still be pulled; the line and

@@ -78,14 +78,22 @@ impl LineReader {
         }
     }
 
-    /// Drops the consumed bytes, then appends `bytes`. Ranges into [`input`](Self::input)
-    /// taken before are invalid afterwards.
+    /// Appends `bytes`, first dropping the consumed bytes if
+    /// [`compacts_before`](Self::compacts_before) says so: ranges into
+    /// [`input`](Self::input) taken before are invalid then.
     pub(super) fn push(&mut self, bytes: &[u8]) {
         if self.finished {
             return;
         }
-        self.compact();
+        if self.compacts_before(bytes.len()) {
+            self.compact();
+        }
         if bytes.len() < SMALL_PUSH {
+            // Room for the consumed bytes left in front, once: no growth from push to push.
+            let room = 2 * COMPACT_AT;
+            if self.bytes.capacity() < room && self.held == Held::Bytes {
+                self.bytes.reserve(room - self.bytes.len());
+            }
             // Checking a few bytes at a time costs more than checking each line's value.
             if self.held == Held::Text {
                 self.switch_to_bytes(bytes);
@@ -294,6 +302,14 @@ impl LineReader {
         }
     }
 
+    /// Whether a push of `len` bytes drops the consumed bytes first (ranges into
+    /// [`input`](Self::input) move then): before a push large enough to be held as text, or
+    /// once [`COMPACT_AT`] bytes are consumed. Small pushes mostly just append, so that a
+    /// partial line is not moved again at each one.
+    pub(super) fn compacts_before(&self, len: usize) -> bool {
+        self.start > 0 && (len >= SMALL_PUSH || self.start >= COMPACT_AT)
+    }
+
     /// Drops the consumed bytes, keeping what is known about the rest. The unconsumed tail
     /// moves to the front of the same allocation, so a buffer that has grown to fit a long
     /// line is reused rather than given back and asked for again.
@@ -342,6 +358,10 @@ impl LineReader {
 /// Pushes shorter than this are held as bytes: `str::from_utf8` on a few bytes costs as much
 /// as on a few hundred, so they are checked line by line instead.
 const SMALL_PUSH: usize = 256;
+
+/// How many consumed bytes small pushes leave in front of the line being read before one
+/// drops them.
+const COMPACT_AT: usize = 2048;
 
 /// How short the bytes held in byte mode must be for a push to try text mode again.
 const RETRY_TEXT_LEN: usize = 1024;
