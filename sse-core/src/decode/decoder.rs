@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::error::DecodeError;
 use super::limits::Limits;
 use super::lines::{LineReader, Scan};
-use super::message::{Decoded, DecodedRef, MessageRef};
+use super::message::{Decoded, DecodedRef, Message, MessageRef};
 
 /// The fields whose value belongs to the event being built: losing one of their lines to a
 /// limit loses the event.
@@ -178,7 +178,14 @@ impl Decoder {
     /// # Ok::<(), sse_core::DecodeError>(())
     /// ```
     pub fn next_decoded(&mut self) -> Result<Option<Decoded>, DecodeError> {
-        Ok(self.next_decoded_ref()?.map(DecodedRef::into_owned))
+        let Some(outcome) = self.next_outcome()? else {
+            return Ok(None);
+        };
+        Ok(Some(match outcome {
+            Outcome::Dispatched => Decoded::Message(self.state.owned_message(&self.lines)),
+            Outcome::Retry(retry) => Decoded::Retry(retry),
+            Outcome::Comment(text) => Decoded::Comment(input_text(&self.lines, text).into_owned()),
+        }))
     }
 
     /// Like [`next_decoded`](Self::next_decoded), but the item borrows its text from the
@@ -206,6 +213,19 @@ impl Decoder {
     /// # Ok::<(), sse_core::DecodeError>(())
     /// ```
     pub fn next_decoded_ref(&mut self) -> Result<Option<DecodedRef<'_>>, DecodeError> {
+        let Some(outcome) = self.next_outcome()? else {
+            return Ok(None);
+        };
+        Ok(Some(match outcome {
+            Outcome::Dispatched => DecodedRef::Message(self.state.message(&self.lines)),
+            Outcome::Retry(retry) => DecodedRef::Retry(retry),
+            Outcome::Comment(text) => DecodedRef::Comment(input_text(&self.lines, text)),
+        }))
+    }
+
+    /// What the next item is; a message is read from the state, a comment from the input.
+    #[inline]
+    fn next_outcome(&mut self) -> Result<Option<Outcome>, DecodeError> {
         self.state.end_dispatch();
         let outcome = loop {
             match self.lines.scan() {
@@ -271,11 +291,7 @@ impl Decoder {
                 }
             }
         };
-        Ok(Some(match outcome {
-            Outcome::Dispatched => DecodedRef::Message(self.state.message(&self.lines)),
-            Outcome::Retry(retry) => DecodedRef::Retry(retry),
-            Outcome::Comment(text) => DecodedRef::Comment(input_text(&self.lines, text)),
-        }))
+        Ok(Some(outcome))
     }
 
     /// The stream's last event id: what a client sends as `Last-Event-ID` when it
@@ -652,6 +668,26 @@ impl StreamState {
             None => text_ref(&self.data_bytes[..self.data_bytes.len() - 1]),
         };
         MessageRef::new(Cow::Borrowed(&self.event_type), data, &self.last_event_id)
+    }
+
+    /// The dispatched event as an owned message: its data copied once (one allocation).
+    fn owned_message(&self, lines: &LineReader) -> Message {
+        let data = match &self.first_data {
+            Some(first) => match lines.text(first.clone()) {
+                Some(text) => text.to_owned(),
+                None => text_ref(&lines.input()[first.clone()]).into_owned(),
+            },
+            // Copied rather than taken: the buffer keeps its room for the next event, which
+            // would otherwise grow it again line by line.
+            None if self.data_bytes.is_empty() => self.data[..self.data.len() - 1].to_owned(),
+            None => text_ref(&self.data_bytes[..self.data_bytes.len() - 1]).into_owned(),
+        };
+        let event_type = if self.event_type.is_empty() {
+            String::new()
+        } else {
+            self.event_type.clone()
+        };
+        Message::from_parts(event_type, data, self.last_event_id.clone())
     }
 
     /// Clears the buffers of the event delivered last, once nothing borrows them.
