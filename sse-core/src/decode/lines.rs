@@ -287,8 +287,9 @@ impl LineReader {
             self.mask_base = self.scanned;
             self.mask = line_ending_mask(block);
             self.scanned += block.len();
-            if self.mask == 0 && block.len() == BLOCK {
-                // A long line: let memchr2 cross the rest of it.
+            if self.mask == 0 && block.len() == BLOCK && self.scanned - self.start > 2 * BLOCK {
+                // A long line: let memchr2 cross the rest of it. Not for a line of a block
+                // or two, which most are: the call costs more than the next mask.
                 let rest = &input[self.scanned..];
                 match memchr::memchr2(b'\r', b'\n', rest) {
                     Some(offset) => {
