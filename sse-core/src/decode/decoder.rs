@@ -8,6 +8,7 @@ use super::error::DecodeError;
 use super::limits::Limits;
 use super::lines::{LineReader, Scan};
 use super::message::{Decoded, DecodedRef, Message, MessageRef};
+use crate::scan::has_nul;
 
 /// The fields whose value belongs to the event being built: losing one of their lines to a
 /// limit loses the event.
@@ -442,9 +443,14 @@ impl StreamState {
             self.skipping_event = false;
             return Ok(self.dispatch().then_some(Outcome::Dispatched));
         }
-        // Most lines are data lines: recognise them without searching for the colon.
+        // Most lines are data lines, then ids and types: recognise them without a call to
+        // search for the colon.
         let colon = if text.starts_with(b"data:") {
             Some(4)
+        } else if text.starts_with(b"id:") {
+            Some(2)
+        } else if text.starts_with(b"event:") {
+            Some(5)
         } else {
             memchr::memchr(b':', text)
         };
@@ -476,7 +482,7 @@ impl StreamState {
                 self.event_type_len = value.len();
                 self.event_type.push_str(&input_text(lines, value));
             }
-            b"id" if memchr::memchr(0, &input[value.clone()]).is_none() => {
+            b"id" if !has_nul(&input[value.clone()]) => {
                 let (id, len) = self
                     .pending_id
                     .get_or_insert_with(|| (std::mem::take(&mut self.spare_id), 0));
