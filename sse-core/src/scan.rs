@@ -45,25 +45,28 @@ fn any_word(bytes: &[u8], hit: fn(u64) -> u64) -> bool {
 }
 
 /// Bit `i` set where `block[i]` is CR or LF; `block` holds at most 64 bytes. A short block
-/// (the end of what has arrived) is read a word at a time too, then its last bytes one by one.
+/// (the end of what has arrived, often a few bytes of a small push) is read a word at a
+/// time too, with no byte loop: its last 8 bytes as one more word (overlapping the words
+/// before), or, under 8 bytes, one word padded with zeros.
 pub(crate) fn line_ending_mask(block: &[u8]) -> u64 {
     if let Ok(block) = <&[u8; BLOCK]>::try_from(block) {
         return full_block_mask(block);
     }
-    let words = block.chunks_exact(8);
-    let tail = words.remainder();
+    let len = block.len();
+    if len < 8 {
+        let mut padded = [0_u8; 8];
+        padded[..len].copy_from_slice(block);
+        return u64::from(word_line_endings(u64::from_le_bytes(padded)));
+    }
     let mut mask = 0;
     let mut index = 0;
-    for word in words {
+    for word in block.chunks_exact(8) {
         let word = u64::from_le_bytes(word.try_into().expect("chunks of eight bytes"));
         mask |= u64::from(word_line_endings(word)) << index;
         index += 8;
     }
-    for &byte in tail {
-        mask |= u64::from(is_line_ending(byte)) << index;
-        index += 1;
-    }
-    mask
+    let last = u64::from_le_bytes(block[len - 8..].try_into().expect("eight bytes"));
+    mask | (u64::from(word_line_endings(last)) << (len - 8))
 }
 
 /// The same over exactly 64 bytes, eight at a time: each 8-byte word gives the 8 bits of its

@@ -114,3 +114,77 @@ proptest! {
         prop_assert_eq!(decode_cut(&input, &cuts, true), oracle::decode(&input, true));
     }
 }
+
+/// Like [`event_stream_bytes`], but valid UTF-8 with many multi-byte characters, and only
+/// now and then a byte that is not.
+fn text_stream_bytes() -> impl Strategy<Value = Vec<u8>> {
+    let piece = prop_oneof![
+        4 => Just(b"data:".to_vec()),
+        2 => Just(b"event:".to_vec()),
+        2 => Just(b"id:".to_vec()),
+        1 => Just(b":".to_vec()),
+        2 => Just(b" ".to_vec()),
+        2 => Just(b"\n".to_vec()),
+        1 => Just(b"\r".to_vec()),
+        1 => Just(b"\r\n".to_vec()),
+        2 => Just(b"\n\n".to_vec()),
+        1 => Just("\u{FEFF}".as_bytes().to_vec()),
+        4 => Just("é😀".as_bytes().to_vec()),
+        4 => Just("€".as_bytes().to_vec()),
+        4 => Just("ü".as_bytes().to_vec()),
+        4 => Just("😀".as_bytes().to_vec()),
+        4 => "[a-z]{1,8}".prop_map(String::into_bytes),
+        1 => Just(b"\xE2\x82".to_vec()),
+        1 => Just(b"\xFF".to_vec()),
+    ];
+    proptest::collection::vec(piece, 0..64).prop_map(|pieces| pieces.concat())
+}
+
+/// Offsets that cut `len` bytes into pushes of `lengths`, taken in turn.
+fn cuts_by_lengths(len: usize, lengths: &[usize]) -> Vec<usize> {
+    let mut cuts = Vec::new();
+    let mut at = 0;
+    for length in lengths.iter().cycle() {
+        at += length;
+        if at >= len {
+            return cuts;
+        }
+        cuts.push(at);
+    }
+    cuts
+}
+
+/// Long streams in pushes of 256 bytes and more (held as text while they are valid UTF-8, a
+/// code point cut at the end of one waiting for the next), with a few short pushes between
+/// them (held as bytes).
+fn long_pushes() -> impl Strategy<Value = (Vec<u8>, Vec<usize>)> {
+    (
+        proptest::collection::vec(
+            prop_oneof![3 => text_stream_bytes(), 1 => event_stream_bytes()],
+            1..24,
+        ),
+        proptest::collection::vec(prop_oneof![3 => 256..400_usize, 1 => 1..8_usize], 1..8),
+    )
+        .prop_map(|(streams, lengths)| {
+            let input = streams.concat();
+            let cuts = cuts_by_lengths(input.len(), &lengths);
+            (input, cuts)
+        })
+}
+
+proptest! {
+    #[test]
+    fn long_pushes_decode_like_the_oracle((input, cuts) in long_pushes()) {
+        prop_assert_eq!(decode_cut(&input, &cuts, true), oracle::decode(&input, true));
+    }
+
+    #[test]
+    fn long_pushes_trip_the_limits_like_the_whole(
+        (input, cuts) in long_pushes(),
+        max_line_len in 0..300_usize,
+        max_event_size in 0..600_usize,
+    ) {
+        let limits = Limits::new().max_line_len(max_line_len).max_event_size(max_event_size);
+        prop_assert_eq!(decode_limited(&input, &cuts, limits), decode_limited(&input, &[], limits));
+    }
+}

@@ -7,7 +7,8 @@ use std::time::Duration;
 use super::error::DecodeError;
 use super::limits::Limits;
 use super::lines::{LineReader, Scan};
-use super::message::{Decoded, DecodedRef, MessageRef};
+use super::message::{Decoded, DecodedRef, Message, MessageRef};
+use crate::scan::has_nul;
 
 /// The fields whose value belongs to the event being built: losing one of their lines to a
 /// limit loses the event.
@@ -125,10 +126,13 @@ impl Decoder {
     /// # Ok::<(), sse_core::DecodeError>(())
     /// ```
     pub fn push(&mut self, bytes: impl AsRef<[u8]>) {
-        // The reader drops consumed bytes: first copy out what the event still reads there.
+        let bytes = bytes.as_ref();
         self.state.end_dispatch();
-        self.state.own_data(self.lines.input());
-        self.lines.push(bytes.as_ref());
+        if self.lines.compacts_before(bytes.len()) {
+            // The reader drops consumed bytes: first copy out what the event reads there.
+            self.state.own_data(&self.lines);
+        }
+        self.lines.push(bytes);
     }
 
     /// Says the stream has ended. What is already complete can still be pulled; the line and
@@ -175,7 +179,14 @@ impl Decoder {
     /// # Ok::<(), sse_core::DecodeError>(())
     /// ```
     pub fn next_decoded(&mut self) -> Result<Option<Decoded>, DecodeError> {
-        Ok(self.next_decoded_ref()?.map(DecodedRef::into_owned))
+        let Some(outcome) = self.next_outcome()? else {
+            return Ok(None);
+        };
+        Ok(Some(match outcome {
+            Outcome::Dispatched => Decoded::Message(self.state.owned_message(&self.lines)),
+            Outcome::Retry(retry) => Decoded::Retry(retry),
+            Outcome::Comment(text) => Decoded::Comment(input_text(&self.lines, text).into_owned()),
+        }))
     }
 
     /// Like [`next_decoded`](Self::next_decoded), but the item borrows its text from the
@@ -203,10 +214,32 @@ impl Decoder {
     /// # Ok::<(), sse_core::DecodeError>(())
     /// ```
     pub fn next_decoded_ref(&mut self) -> Result<Option<DecodedRef<'_>>, DecodeError> {
+        let Some(outcome) = self.next_outcome()? else {
+            return Ok(None);
+        };
+        Ok(Some(match outcome {
+            Outcome::Dispatched => DecodedRef::Message(self.state.message(&self.lines)),
+            Outcome::Retry(retry) => DecodedRef::Retry(retry),
+            Outcome::Comment(text) => DecodedRef::Comment(input_text(&self.lines, text)),
+        }))
+    }
+
+    /// What the next item is; a message is read from the state, a comment from the input.
+    #[inline]
+    fn next_outcome(&mut self) -> Result<Option<Outcome>, DecodeError> {
         self.state.end_dispatch();
         let outcome = loop {
             match self.lines.scan() {
                 Scan::Line { start, end, next } => {
+                    if !self.skipping_line {
+                        if let Some(after) =
+                            self.state
+                                .single_line_event(self.lines.input(), start..end, next)
+                        {
+                            self.lines.consume(after);
+                            break Outcome::Dispatched;
+                        }
+                    }
                     let outcome = if self.skipping_line {
                         self.skipping_line = false;
                         let line = &self.lines.input()[start..end];
@@ -221,7 +254,7 @@ impl Decoder {
                             .end_overlong_line(head(&self.lines.input()[start..end]));
                         error.map_or(Ok(None), Err)
                     } else {
-                        self.state.on_line(self.lines.input(), start..end)
+                        self.state.on_line(&self.lines, start..end)
                     };
                     self.lines.consume(next);
                     if let Some(outcome) = outcome? {
@@ -237,22 +270,20 @@ impl Decoder {
                 }
                 Scan::Partial if self.skipping_line => {
                     let missing = FIELD_NAME_HEAD.saturating_sub(self.skipped_head.len());
-                    let start = self.lines.partial();
-                    self.skipped_head
-                        .extend_from_slice(&start[..missing.min(start.len())]);
+                    self.lines.partial_head(&mut self.skipped_head, missing);
                     self.lines.discard_partial();
                     return Ok(None);
                 }
                 Scan::Partial => {
-                    let start = self.lines.partial();
-                    if start.len() <= self.state.limits.max_line_len {
+                    if self.lines.partial_len() <= self.state.limits.max_line_len {
                         if !self.state.borrows_input() {
                             self.lines.clear_if_consumed();
                         }
                         return Ok(None);
                     }
                     self.skipped_head.clear();
-                    self.skipped_head.extend_from_slice(head(start));
+                    self.lines
+                        .partial_head(&mut self.skipped_head, FIELD_NAME_HEAD);
                     self.lines.discard_partial();
                     self.skipping_line = true;
                     if let Some(error) = self.state.overlong_line_error() {
@@ -261,12 +292,7 @@ impl Decoder {
                 }
             }
         };
-        let input = self.lines.input();
-        Ok(Some(match outcome {
-            Outcome::Dispatched => DecodedRef::Message(self.state.message(input)),
-            Outcome::Retry(retry) => DecodedRef::Retry(retry),
-            Outcome::Comment(text) => DecodedRef::Comment(text_ref(&input[text])),
-        }))
+        Ok(Some(outcome))
     }
 
     /// The stream's last event id: what a client sends as `Last-Event-ID` when it
@@ -319,7 +345,7 @@ impl Decoder {
     /// # Ok::<(), sse_core::DecodeError>(())
     /// ```
     pub fn buffered_len(&self) -> usize {
-        self.lines.partial().len() + self.state.buffered_len()
+        self.lines.partial_len() + self.state.buffered_len()
     }
 
     /// The limits this decoder enforces.
@@ -361,14 +387,24 @@ struct StreamState {
     /// The event's only `data` value so far, still in the input; `data` is empty meanwhile.
     /// Most events have one data line: it is never copied for a borrowed message.
     first_data: Option<Range<usize>>,
-    /// The data buffer once a second `data` line came: each value followed by LF.
-    data: Vec<u8>,
-    /// The data buffer's length, with `first_data` counted as if it were in `data`.
+    /// The data buffer once a second `data` line came: each value followed by LF. Values
+    /// are decoded as they are appended (cut at ASCII bytes, they decode alike whole or in
+    /// pieces), so that a message reads the buffers without a check.
+    data: String,
+    /// The data buffer instead, as bytes, once a value came from input held as bytes: then
+    /// it is decoded once, when the message is read, rather than value by value.
+    data_bytes: Vec<u8>,
+    /// The data buffer's length in bytes as they arrived (what the limit counts), with
+    /// `first_data` counted as if it were in `data`.
     data_len: usize,
-    event_type: Vec<u8>,
-    /// An `id` seen since the last dispatch; `None` while the last-event-id buffer still
-    /// equals `last_event_id`.
-    pending_id: Option<Vec<u8>>,
+    event_type: String,
+    /// The event type's length as it arrived.
+    event_type_len: usize,
+    /// An `id` seen since the last dispatch, and its length as it arrived; `None` while the
+    /// last-event-id buffer still equals `last_event_id`.
+    pending_id: Option<(String, usize)>,
+    /// The allocation of the last id buffer, kept for the next one.
+    spare_id: String,
     last_event_id: String,
     reconnection_time: Option<Duration>,
     /// The last item borrowed the event's buffers: they are cleared at the next call.
@@ -382,30 +418,39 @@ impl StreamState {
             emit_comments: false,
             skipping_event: false,
             first_data: None,
-            data: Vec::new(),
+            data: String::new(),
+            data_bytes: Vec::new(),
             data_len: 0,
-            event_type: Vec::new(),
+            event_type: String::new(),
+            event_type_len: 0,
             pending_id: None,
+            spare_id: String::new(),
             last_event_id: String::new(),
             reconnection_time: None,
             dispatched: false,
         }
     }
 
-    /// Interprets `input[line]`.
+    /// Interprets `lines.input()[line]`.
     fn on_line(
         &mut self,
-        input: &[u8],
+        lines: &LineReader,
         line: Range<usize>,
     ) -> Result<Option<Outcome>, DecodeError> {
+        let input = lines.input();
         let text = &input[line.clone()];
         if text.is_empty() {
             self.skipping_event = false;
             return Ok(self.dispatch().then_some(Outcome::Dispatched));
         }
-        // Most lines are data lines: recognise them without searching for the colon.
+        // Most lines are data lines, then ids and types: recognise them without a call to
+        // search for the colon.
         let colon = if text.starts_with(b"data:") {
             Some(4)
+        } else if text.starts_with(b"id:") {
+            Some(2)
+        } else if text.starts_with(b"event:") {
+            Some(5)
         } else {
             memchr::memchr(b':', text)
         };
@@ -431,19 +476,59 @@ impl StreamState {
             return Ok(None);
         }
         match name {
-            b"data" => self.append_data(input, value)?,
+            b"data" => self.append_data(lines, value)?,
             b"event" => {
                 self.event_type.clear();
-                self.event_type.extend_from_slice(&input[value]);
+                self.event_type_len = value.len();
+                self.event_type.push_str(&input_text(lines, value));
             }
-            b"id" if memchr::memchr(0, &input[value.clone()]).is_none() => {
-                let id = self.pending_id.get_or_insert_with(Vec::new);
+            b"id" if !has_nul(&input[value.clone()]) => {
+                let (id, len) = self
+                    .pending_id
+                    .get_or_insert_with(|| (std::mem::take(&mut self.spare_id), 0));
                 id.clear();
-                id.extend_from_slice(&input[value]);
+                *len = value.len();
+                id.push_str(&input_text(lines, value));
             }
             _ => {}
         }
         Ok(None)
+    }
+
+    /// The common event, in one step: `input[line]` is a `data` line within the limits, the
+    /// blank line that ends its event follows it at once (from `next`), and nothing else of
+    /// the event was gathered. Dispatches the event and returns where the line after the
+    /// blank line starts; `None` leaves everything to [`on_line`](Self::on_line).
+    #[inline]
+    fn single_line_event(
+        &mut self,
+        input: &[u8],
+        line: Range<usize>,
+        next: usize,
+    ) -> Option<usize> {
+        if self.data_len != 0 || self.skipping_event || line.len() > self.limits.max_line_len {
+            return None;
+        }
+        if input.get(line.start..line.start + 5) != Some(b"data:") {
+            return None;
+        }
+        let after = match (input.get(next), input.get(next + 1)) {
+            (Some(b'\r'), Some(b'\n')) => next + 2,
+            (Some(b'\n'), _) | (Some(b'\r'), Some(_)) => next + 1,
+            // No blank line, or a CR whose LF may be in the next push.
+            _ => return None,
+        };
+        let value_start = line.start + 5;
+        let value_start =
+            value_start + usize::from(value_start < line.end && input[value_start] == b' ');
+        let len = line.end - value_start;
+        if len >= self.limits.max_event_size {
+            return None;
+        }
+        self.first_data = Some(value_start..line.end);
+        self.data_len = len + 1;
+        self.dispatch();
+        Some(after)
     }
 
     /// Takes a `retry` value made of ASCII digits only; ignores any other, and one too large
@@ -466,7 +551,7 @@ impl StreamState {
         Some(retry)
     }
 
-    fn append_data(&mut self, input: &[u8], value: Range<usize>) -> Result<(), DecodeError> {
+    fn append_data(&mut self, lines: &LineReader, value: Range<usize>) -> Result<(), DecodeError> {
         let limit = self.limits.max_event_size;
         let len = value.len();
         if len >= limit || self.data_len > limit - len - 1 {
@@ -476,10 +561,8 @@ impl StreamState {
         if self.data_len == 0 {
             self.first_data = Some(value);
         } else {
-            self.own_data(input);
-            self.data.reserve(len + 1);
-            self.data.extend_from_slice(&input[value]);
-            self.data.push(b'\n');
+            self.own_data(lines);
+            self.push_data(lines, value);
         }
         self.data_len += len + 1;
         Ok(())
@@ -487,11 +570,29 @@ impl StreamState {
 
     /// Copies a data value that is still in the input into the data buffer: before a second
     /// data line joins it, or before the input is compacted.
-    fn own_data(&mut self, input: &[u8]) {
+    fn own_data(&mut self, lines: &LineReader) {
         if let Some(first) = self.first_data.take() {
-            self.data.reserve(first.len() + 1);
-            self.data.extend_from_slice(&input[first]);
-            self.data.push(b'\n');
+            self.push_data(lines, first);
+        }
+    }
+
+    /// Appends `lines.input()[value]` and a LF to the data buffer.
+    fn push_data(&mut self, lines: &LineReader, value: Range<usize>) {
+        match lines.text(value.clone()) {
+            Some(text) if self.data_bytes.is_empty() => {
+                self.data.reserve(text.len() + 1);
+                self.data.push_str(text);
+                self.data.push('\n');
+            }
+            _ => {
+                if !self.data.is_empty() {
+                    self.data_bytes.extend_from_slice(self.data.as_bytes());
+                    self.data.clear();
+                }
+                self.data_bytes.reserve(value.len() + 1);
+                self.data_bytes.extend_from_slice(&lines.input()[value]);
+                self.data_bytes.push(b'\n');
+            }
         }
     }
 
@@ -532,21 +633,24 @@ impl StreamState {
     fn clear_event(&mut self) {
         self.first_data = None;
         self.data.clear();
+        self.data_bytes.clear();
         self.data_len = 0;
         self.event_type.clear();
+        self.event_type_len = 0;
     }
 
     /// The blank line: the last event id takes the id buffer, and the event is delivered if
     /// it has data (read it with [`message`](Self::message)).
     fn dispatch(&mut self) -> bool {
-        if let Some(id) = self.pending_id.take() {
-            if id != self.last_event_id.as_bytes() {
-                self.last_event_id.clear();
-                self.last_event_id.push_str(&text_ref(&id));
+        if let Some((mut id, _)) = self.pending_id.take() {
+            if id != self.last_event_id {
+                std::mem::swap(&mut id, &mut self.last_event_id);
             }
+            self.spare_id = id;
         }
         if self.data_len == 0 {
             self.event_type.clear();
+            self.event_type_len = 0;
             return false;
         }
         self.dispatched = true;
@@ -554,17 +658,42 @@ impl StreamState {
     }
 
     /// The dispatched event, borrowing its buffers until [`end_dispatch`](Self::end_dispatch).
-    fn message<'a>(&'a self, input: &'a [u8]) -> MessageRef<'a> {
+    #[allow(
+        clippy::inline_always,
+        reason = "a call returns the Cows through memory: reading them back stalled (perf annotate)"
+    )]
+    #[inline(always)]
+    fn message<'a>(&'a self, lines: &'a LineReader) -> MessageRef<'a> {
         let data = match &self.first_data {
-            Some(first) => &input[first.clone()],
+            Some(first) => match lines.text(first.clone()) {
+                Some(text) => Cow::Borrowed(text),
+                None => text_ref(&lines.input()[first.clone()]),
+            },
             // Without the one trailing LF.
-            None => &self.data[..self.data.len() - 1],
+            None if self.data_bytes.is_empty() => Cow::Borrowed(&self.data[..self.data.len() - 1]),
+            None => text_ref(&self.data_bytes[..self.data_bytes.len() - 1]),
         };
-        MessageRef::new(
-            text_ref(&self.event_type),
-            text_ref(data),
-            &self.last_event_id,
-        )
+        MessageRef::new(Cow::Borrowed(&self.event_type), data, &self.last_event_id)
+    }
+
+    /// The dispatched event as an owned message: its data copied once (one allocation).
+    fn owned_message(&self, lines: &LineReader) -> Message {
+        let data = match &self.first_data {
+            Some(first) => match lines.text(first.clone()) {
+                Some(text) => text.to_owned(),
+                None => text_ref(&lines.input()[first.clone()]).into_owned(),
+            },
+            // Copied rather than taken: the buffer keeps its room for the next event, which
+            // would otherwise grow it again line by line.
+            None if self.data_bytes.is_empty() => self.data[..self.data.len() - 1].to_owned(),
+            None => text_ref(&self.data_bytes[..self.data_bytes.len() - 1]).into_owned(),
+        };
+        let event_type = if self.event_type.is_empty() {
+            String::new()
+        } else {
+            self.event_type.clone()
+        };
+        Message::from_parts(event_type, data, self.last_event_id.clone())
     }
 
     /// Clears the buffers of the event delivered last, once nothing borrows them.
@@ -576,13 +705,23 @@ impl StreamState {
     }
 
     fn buffered_len(&self) -> usize {
-        self.data_len + self.event_type.len() + self.pending_id.as_ref().map_or(0, Vec::len)
+        self.data_len + self.event_type_len + self.pending_id.as_ref().map_or(0, |(_, len)| *len)
     }
 }
 
 /// The start of a line, as far as it can tell the line's field name.
 fn head(line: &[u8]) -> &[u8] {
     &line[..line.len().min(FIELD_NAME_HEAD)]
+}
+
+/// `lines.input()[range]` as text: borrowed without a check while the reader holds text,
+/// decoded as [`text_ref`] does otherwise.
+#[inline]
+fn input_text(lines: &LineReader, range: Range<usize>) -> Cow<'_, str> {
+    match lines.text(range.clone()) {
+        Some(text) => Cow::Borrowed(text),
+        None => text_ref(&lines.input()[range]),
+    }
 }
 
 /// Decodes UTF-8, turning each invalid sequence into U+FFFD exactly as browsers do. Decoding
@@ -592,6 +731,11 @@ fn head(line: &[u8]) -> &[u8] {
 /// Valid text, the usual case, is checked by `str::from_utf8`, several times faster than the
 /// lossy decoder (4 GB/s against well over 10 on one 64 KiB line); only text that fails
 /// pays for the replacement.
+#[allow(
+    clippy::inline_always,
+    reason = "as `message`: its Cow comes back through memory otherwise"
+)]
+#[inline(always)]
 fn text_ref(bytes: &[u8]) -> Cow<'_, str> {
     if bytes.is_empty() {
         // Most events have no type: skip the call.
@@ -599,6 +743,12 @@ fn text_ref(bytes: &[u8]) -> Cow<'_, str> {
     }
     match std::str::from_utf8(bytes) {
         Ok(text) => Cow::Borrowed(text),
-        Err(_) => String::from_utf8_lossy(bytes),
+        Err(_) => lossy(bytes),
     }
+}
+
+#[cold]
+#[inline(never)]
+fn lossy(bytes: &[u8]) -> Cow<'_, str> {
+    String::from_utf8_lossy(bytes)
 }

@@ -4,8 +4,12 @@
 //! and LF positions ([`crate::scan`]), and the lines it holds are then read off the mask
 //! without scanning again. A block with no line ending hands over to `memchr2`, which is
 //! faster over the long stretches of a long line.
-
-use bytes::BytesMut;
+//!
+//! The bytes are held as a `String` while they are valid UTF-8, checked once per push over
+//! the whole chunk: a line or value is then a slice of that text, with no check of its own.
+//! A code point cut by the end of a chunk waits apart until the next push completes it. Bytes
+//! that are not UTF-8 switch the reader to a byte buffer, whose lines are decoded one by one,
+//! until what it holds is consumed.
 
 use crate::scan::{BLOCK, line_ending_mask};
 
@@ -15,7 +19,16 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 /// The bytes pushed and not yet consumed, and what is known about them.
 #[derive(Debug, Default)]
 pub(super) struct LineReader {
-    input: BytesMut,
+    /// What is held while it is all valid UTF-8 ([`Held::Text`]); empty otherwise.
+    text: String,
+    /// What is held once it holds bytes that are not UTF-8 ([`Held::Bytes`]); empty
+    /// otherwise.
+    bytes: Vec<u8>,
+    held: Held,
+    /// In text mode, the start of a code point cut by the end of the last push: the bytes
+    /// after `text`, not in it until the next push completes them.
+    pending: [u8; 4],
+    pending_len: usize,
     /// `input[..start]` is consumed: the next line (or the rest of a skipped one) starts here.
     /// Consumed bytes stay until the next push, so that what was read from them can still be
     /// borrowed.
@@ -32,6 +45,14 @@ pub(super) struct LineReader {
     at_stream_start: bool,
     /// The caller said no more bytes will come.
     finished: bool,
+}
+
+/// Which buffer holds the input.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Held {
+    #[default]
+    Text,
+    Bytes,
 }
 
 /// What [`LineReader::scan`] found.
@@ -57,14 +78,86 @@ impl LineReader {
         }
     }
 
-    /// Drops the consumed bytes, then appends `bytes`. Ranges into [`input`](Self::input)
-    /// taken before are invalid afterwards.
+    /// Appends `bytes`, first dropping the consumed bytes if
+    /// [`compacts_before`](Self::compacts_before) says so: ranges into
+    /// [`input`](Self::input) taken before are invalid then.
     pub(super) fn push(&mut self, bytes: &[u8]) {
         if self.finished {
             return;
         }
-        self.compact();
-        self.input.extend_from_slice(bytes);
+        if self.compacts_before(bytes.len()) {
+            self.compact();
+        }
+        if bytes.len() < SMALL_PUSH {
+            // Room for the consumed bytes left in front, once: no growth from push to push.
+            let room = 2 * COMPACT_AT;
+            if self.bytes.capacity() < room && self.held == Held::Bytes {
+                self.bytes.reserve(room - self.bytes.len());
+            }
+            // Checking a few bytes at a time costs more than checking each line's value.
+            if self.held == Held::Text {
+                self.switch_to_bytes(bytes);
+            } else {
+                self.bytes.extend_from_slice(bytes);
+            }
+            return;
+        }
+        if self.held == Held::Bytes && self.bytes.len() <= RETRY_TEXT_LEN {
+            // Back to text once what is held is valid again: checked only while it is short,
+            // so that a long line is never checked twice.
+            match String::from_utf8(std::mem::take(&mut self.bytes)) {
+                Ok(text) => {
+                    self.text = text;
+                    self.held = Held::Text;
+                }
+                Err(error) => self.bytes = error.into_bytes(),
+            }
+        }
+        if self.held == Held::Text {
+            self.push_text(bytes);
+        } else {
+            self.bytes.extend_from_slice(bytes);
+        }
+    }
+
+    /// Appends `bytes` in text mode: valid UTF-8 joins the text, a code point cut at the end
+    /// waits in `pending`, anything else switches to bytes.
+    fn push_text(&mut self, mut bytes: &[u8]) {
+        if self.pending_len > 0 {
+            let width = utf8_width(self.pending[0]);
+            let take = (width - self.pending_len).min(bytes.len());
+            self.pending[self.pending_len..self.pending_len + take].copy_from_slice(&bytes[..take]);
+            self.pending_len += take;
+            bytes = &bytes[take..];
+            match std::str::from_utf8(&self.pending[..self.pending_len]) {
+                Ok(text) => {
+                    self.text.push_str(text);
+                    self.pending_len = 0;
+                }
+                Err(error) if error.error_len().is_none() => return,
+                Err(_) => return self.switch_to_bytes(bytes),
+            }
+        }
+        let cut = incomplete_tail_start(bytes);
+        match std::str::from_utf8(&bytes[..cut]) {
+            Ok(text) => {
+                self.text.push_str(text);
+                let tail = &bytes[cut..];
+                self.pending[..tail.len()].copy_from_slice(tail);
+                self.pending_len = tail.len();
+            }
+            Err(_) => self.switch_to_bytes(bytes),
+        }
+    }
+
+    /// Leaves text mode: what is held, the pending bytes, then `bytes`.
+    fn switch_to_bytes(&mut self, bytes: &[u8]) {
+        self.bytes = std::mem::take(&mut self.text).into_bytes();
+        self.bytes
+            .extend_from_slice(&self.pending[..self.pending_len]);
+        self.pending_len = 0;
+        self.bytes.extend_from_slice(bytes);
+        self.held = Held::Bytes;
     }
 
     pub(super) fn finish(&mut self) {
@@ -75,22 +168,48 @@ impl LineReader {
         self.finished
     }
 
-    /// Everything held, consumed bytes included: lines are ranges into it.
+    /// Everything held, consumed bytes included: lines are ranges into it. In text mode the
+    /// pending bytes of a cut code point are not in it; no line ends within them.
     pub(super) fn input(&self) -> &[u8] {
-        &self.input
+        if self.held == Held::Text {
+            self.text.as_bytes()
+        } else {
+            &self.bytes
+        }
     }
 
-    /// The start of the line being read, up to what has arrived.
-    pub(super) fn partial(&self) -> &[u8] {
-        &self.input[self.start..]
+    /// `input()[range]` as text, without a check, while the input is held as text. `range`
+    /// must lie on character boundaries (line starts and ends, bytes after a colon or
+    /// space): otherwise, and in byte mode, `None`.
+    #[inline]
+    pub(super) fn text(&self, range: std::ops::Range<usize>) -> Option<&str> {
+        if self.held == Held::Text {
+            self.text.get(range)
+        } else {
+            None
+        }
+    }
+
+    /// How many bytes of the line being read have arrived.
+    pub(super) fn partial_len(&self) -> usize {
+        self.input().len() - self.start + self.pending_len
+    }
+
+    /// Appends the first bytes of the line being read to `head`, up to `max`.
+    pub(super) fn partial_head(&self, head: &mut Vec<u8>, max: usize) {
+        let line = &self.input()[self.start..];
+        let from_line = line.len().min(max);
+        head.extend_from_slice(&line[..from_line]);
+        let from_pending = self.pending_len.min(max - from_line);
+        head.extend_from_slice(&self.pending[..from_pending]);
     }
 
     /// Finds the next line. A [`Scan::Line`] must be [`consume`](Self::consume)d before the
     /// next call.
     pub(super) fn scan(&mut self) -> Scan {
-        if self.after_cr && self.start < self.input.len() {
+        if self.after_cr && self.start < self.input().len() {
             self.after_cr = false;
-            if self.input[self.start] == b'\n' {
+            if self.input()[self.start] == b'\n' {
                 self.start += 1;
             }
         }
@@ -100,7 +219,7 @@ impl LineReader {
         let Some(end) = self.next_line_ending() else {
             return Scan::Partial;
         };
-        let next = match (self.input[end], self.input.get(end + 1)) {
+        let next = match (self.input()[end], self.input().get(end + 1)) {
             (b'\r', Some(b'\n')) => end + 2,
             (b'\r', None) => {
                 // The LF of a CRLF may start the next chunk.
@@ -122,16 +241,18 @@ impl LineReader {
 
     /// Drops the start of the line being read: it is skipped, or the stream ended within it.
     pub(super) fn discard_partial(&mut self) {
-        self.start = self.input.len();
-        self.scanned = self.input.len();
+        self.start = self.input().len();
+        self.scanned = self.start;
         self.mask = 0;
+        self.pending_len = 0;
     }
 
     /// Forgets everything consumed, if that is everything held: the buffer is reused from
     /// its start.
     pub(super) fn clear_if_consumed(&mut self) {
-        if self.start == self.input.len() && !self.at_stream_start {
-            self.input.clear();
+        if self.start == self.input().len() && !self.at_stream_start {
+            self.text.clear();
+            self.bytes.clear();
             self.start = 0;
             self.scanned = 0;
             self.mask = 0;
@@ -153,7 +274,12 @@ impl LineReader {
                     return Some(at);
                 }
             }
-            let rest = &self.input[self.scanned..];
+            let input = if self.held == Held::Text {
+                self.text.as_bytes()
+            } else {
+                &self.bytes
+            };
+            let rest = &input[self.scanned..];
             if rest.is_empty() {
                 return None;
             }
@@ -161,19 +287,28 @@ impl LineReader {
             self.mask_base = self.scanned;
             self.mask = line_ending_mask(block);
             self.scanned += block.len();
-            if self.mask == 0 && block.len() == BLOCK {
-                // A long line: let memchr2 cross the rest of it.
-                let rest = &self.input[self.scanned..];
+            if self.mask == 0 && block.len() == BLOCK && self.scanned - self.start > 2 * BLOCK {
+                // A long line: let memchr2 cross the rest of it. Not for a line of a block
+                // or two, which most are: the call costs more than the next mask.
+                let rest = &input[self.scanned..];
                 match memchr::memchr2(b'\r', b'\n', rest) {
                     Some(offset) => {
                         self.mask_base = self.scanned + offset;
                         self.mask = 1;
                         self.scanned = self.mask_base + 1;
                     }
-                    None => self.scanned = self.input.len(),
+                    None => self.scanned = input.len(),
                 }
             }
         }
+    }
+
+    /// Whether a push of `len` bytes drops the consumed bytes first (ranges into
+    /// [`input`](Self::input) move then): before a push large enough to be held as text, or
+    /// once [`COMPACT_AT`] bytes are consumed. Small pushes mostly just append, so that a
+    /// partial line is not moved again at each one.
+    pub(super) fn compacts_before(&self, len: usize) -> bool {
+        self.start > 0 && (len >= SMALL_PUSH || self.start >= COMPACT_AT)
     }
 
     /// Drops the consumed bytes, keeping what is known about the rest. The unconsumed tail
@@ -184,9 +319,14 @@ impl LineReader {
         if consumed == 0 {
             return;
         }
-        let held = self.input.len();
-        self.input.copy_within(consumed..held, 0);
-        self.input.truncate(held - consumed);
+        if self.held == Held::Text {
+            // `consumed` is a line start or just after a BOM: a character boundary.
+            self.text.drain(..consumed);
+        } else {
+            let held = self.bytes.len();
+            self.bytes.copy_within(consumed..held, 0);
+            self.bytes.truncate(held - consumed);
+        }
         self.start = 0;
         self.scanned = self.scanned.saturating_sub(consumed);
         if self.mask_base >= consumed {
@@ -202,8 +342,9 @@ impl LineReader {
     /// Drops a leading BOM. False while the input is still a proper prefix of one and more
     /// bytes may come.
     fn drop_bom(&mut self) -> bool {
-        let seen = self.input.len().min(BOM.len());
-        if self.input[..seen] != BOM[..seen] {
+        let input = self.input();
+        let seen = input.len().min(BOM.len());
+        if input[..seen] != BOM[..seen] {
             self.at_stream_start = false;
         } else if seen == BOM.len() {
             self.start = BOM.len();
@@ -213,6 +354,46 @@ impl LineReader {
         }
         !self.at_stream_start
     }
+}
+
+/// Pushes shorter than this are held as bytes: `str::from_utf8` on a few bytes costs as much
+/// as on a few hundred, so they are checked line by line instead.
+const SMALL_PUSH: usize = 256;
+
+/// How many consumed bytes small pushes leave in front of the line being read before one
+/// drops them.
+const COMPACT_AT: usize = 2048;
+
+/// How short the bytes held in byte mode must be for a push to try text mode again.
+const RETRY_TEXT_LEN: usize = 1024;
+
+/// How many bytes the UTF-8 sequence that `lead` starts has (1 for anything that is not a
+/// lead byte of a longer one).
+fn utf8_width(lead: u8) -> usize {
+    match lead {
+        0xC0..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        0xF0..=0xF7 => 4,
+        _ => 1,
+    }
+}
+
+/// Where a multi-byte sequence that `bytes` ends before its last byte starts, or
+/// `bytes.len()` if it ends with no such cut. Only the lead byte's width is looked at: a
+/// sequence that could never be completed fails its check once the next push completes it.
+fn incomplete_tail_start(bytes: &[u8]) -> usize {
+    let len = bytes.len();
+    for back in 1..=len.min(3) {
+        let byte = bytes[len - back];
+        if byte & 0xC0 != 0x80 {
+            return if back < utf8_width(byte) {
+                len - back
+            } else {
+                len
+            };
+        }
+    }
+    len
 }
 
 #[cfg(test)]
