@@ -9,6 +9,9 @@ use common::{decode_cut, oracle};
 use proptest::prelude::*;
 use sse_core::{DecodeError, Decoded, Limits};
 
+/// The bytes of a possible byte order mark the decoder may hold at the start of the stream.
+const BOM_PREFIX: usize = 2;
+
 /// Decodes `input` cut at `cuts` (offsets in any order) under `limits`, errors included,
 /// checking after each pull that the decoder holds no more than the limits allow.
 fn decode_limited(
@@ -21,9 +24,13 @@ fn decode_limited(
     let mut longest_chunk = 0;
     let (items, _) = decode_in_pieces(input, &cuts, limits, |decoder, chunk| {
         longest_chunk = longest_chunk.max(chunk);
-        // A partial line, one chunk, the event's data, and its type and id buffers.
-        let bound =
-            limits.max_line_len + longest_chunk + limits.max_event_size + 2 * limits.max_line_len;
+        // A partial line, one chunk, the event's data, its type and id buffers, and the
+        // first two bytes of a byte order mark, held until the third tells whether it is one.
+        let bound = limits.max_line_len
+            + longest_chunk
+            + limits.max_event_size
+            + 2 * limits.max_line_len
+            + BOM_PREFIX;
         assert!(
             decoder.buffered_len() <= bound,
             "{} > {bound}",
@@ -31,6 +38,15 @@ fn decode_limited(
         );
     });
     items
+}
+
+/// Found by the property below: a BOM pushed a byte at a time, under limits of zero, held
+/// two bytes against a bound that forgot them.
+#[test]
+fn a_byte_order_mark_byte_by_byte_stays_within_the_bound() {
+    let limits = Limits::new().max_line_len(0).max_event_size(0);
+    let items = decode_limited(b"\xEF\xBB\xBF", &[1, 2], limits);
+    assert!(items.is_empty(), "{items:?}");
 }
 
 /// Bytes that look like an event stream: field names, separators, every kind of line ending,
