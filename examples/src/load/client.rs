@@ -41,6 +41,8 @@ pub struct StreamClient {
     buf: Vec<u8>,
     /// Body bytes that came with the response head, not yet cut into events.
     leftover: Vec<u8>,
+    /// Room for the kernel's arrival stamp, reused from read to read.
+    control: Vec<u8>,
     framing: Framing,
 }
 
@@ -132,6 +134,7 @@ impl StreamClient {
             socket,
             buf: vec![0; buf_len],
             leftover,
+            control: nix::cmsg_space!(TimeSpec),
             framing,
         })
     }
@@ -166,13 +169,14 @@ impl StreamClient {
         let Self {
             socket,
             buf,
+            control,
             framing,
             ..
         } = self;
         let (read, arrived) = loop {
             socket.readable().await?;
             let fd = socket.as_raw_fd();
-            match socket.try_io(Interest::READABLE, || receive_stamped(fd, buf)) {
+            match socket.try_io(Interest::READABLE, || receive_stamped(fd, buf, control)) {
                 Ok(received) => break received,
                 Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
                 Err(error) => return Err(error),
@@ -204,11 +208,14 @@ impl StreamClient {
 }
 
 /// Reads from `fd` into `buf` with `recvmsg`: how many bytes, and the kernel's arrival stamp
-/// (nanoseconds since the Unix epoch) if it sent one.
-fn receive_stamped(fd: RawFd, buf: &mut [u8]) -> io::Result<(usize, Option<u64>)> {
-    let mut control = nix::cmsg_space!(TimeSpec);
+/// (nanoseconds since the Unix epoch) if it sent one, which lands in `control`.
+fn receive_stamped(
+    fd: RawFd,
+    buf: &mut [u8],
+    control: &mut [u8],
+) -> io::Result<(usize, Option<u64>)> {
     let mut slices = [IoSliceMut::new(buf)];
-    let message = recvmsg::<()>(fd, &mut slices, Some(&mut control), MsgFlags::empty())?;
+    let message = recvmsg::<()>(fd, &mut slices, Some(control), MsgFlags::empty())?;
     let arrived = message.cmsgs()?.find_map(|control| match control {
         ControlMessageOwned::ScmTimestampns(stamp) => {
             let nanos = i128::from(stamp.tv_sec()) * 1_000_000_000 + i128::from(stamp.tv_nsec());
