@@ -31,6 +31,13 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! # Unsafe code
+//!
+//! One module: on `x86_64`, finding CR and LF 64 bytes at a time uses SSE2's compare and
+//! move-mask, which `std::arch` offers only as `unsafe` functions (a 16-byte load from a
+//! borrowed 16-byte array, then register operations). It is 3.5x the speed of the portable
+//! word-at-a-time scan, which other targets use and the tests check it against.
+//!
 //! # Features
 //!
 //! - `tokio` (default): [`TokioTimer`], and [`KeepAlive::wrap`] on tokio's clock. Without it,
