@@ -1,6 +1,7 @@
-//! Finding CR and LF a word at a time, in safe Rust (SWAR): one pass over up to 64 bytes
-//! gives a bitmask of their positions. The decoder reads lines off it; the encoder and the
-//! field checks use it on short values, where a call into `memchr` costs more than the
+//! Finding CR and LF without a byte loop: one pass over up to 64 bytes gives a bitmask of
+//! their positions, with SSE2 on `x86_64` and a word at a time (SWAR) elsewhere. The decoder
+//! reads lines off it, and the encoder splits short-lined data at its bits; the field checks
+//! search short values a word at a time, where a call into `memchr` costs more than the
 //! search itself.
 
 use memchr::{memchr, memchr2};
@@ -115,7 +116,9 @@ mod sse2 {
     const CR: i8 = 0x0D;
     const LF: i8 = 0x0A;
 
-    /// Bit `i` set where `block[i]` is CR or LF.
+    /// Bit `i` set where `block[i]` is CR or LF. Its own loop over the array, not the lane
+    /// loop of [`short_block_mask`] on a slice: sharing that cost 3.5% of the decoder's
+    /// throughput on corpus A (the length is no longer known at compile time).
     #[inline]
     pub(super) fn full_block_mask(block: &[u8; BLOCK]) -> u64 {
         let mut mask = 0;
