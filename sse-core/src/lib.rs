@@ -33,17 +33,22 @@
 //!
 //! # Unsafe code
 //!
-//! One module: on `x86_64`, finding CR and LF 64 bytes at a time uses SSE2's compare and
-//! move-mask, which `std::arch` offers only as `unsafe` functions (a 16-byte load from a
-//! borrowed 16-byte array, then register operations). It is 3.5x the speed of the portable
-//! word-at-a-time scan, which other targets use and the tests check it against.
+//! Two places, each earned by a benchmark (BENCHMARKS.md):
+//!
+//! - On `x86_64`, finding CR and LF 64 bytes at a time uses SSE2's compare and move-mask,
+//!   which `std::arch` offers only as `unsafe` functions (a 16-byte load from a borrowed
+//!   16-byte array, then register operations). It is 3.5x the speed of the portable
+//!   word-at-a-time scan, which other targets use and the tests check it against.
+//! - Checking that pushed bytes are UTF-8 crosses ASCII with `<[u8]>::is_ascii`, twice the
+//!   speed of `str::from_utf8`, and then needs `str::from_utf8_unchecked` to call the checked
+//!   bytes text: one call, right after the check.
 //!
 //! # Features
 //!
 //! - `tokio` (default): [`TokioTimer`], and [`KeepAlive::wrap`] on tokio's clock. Without it,
 //!   bring your own [`Timer`].
-// No `unsafe` but one module (`scan`'s SSE2 block mask on x86_64), which allows it for its
-// one function, with the benchmark that earns it in BENCHMARKS.md.
+// No `unsafe` but in two places, which allow it by name: `scan`'s SSE2 block mask on x86_64
+// and `utf8::to_str`, with the benchmarks that earn them in BENCHMARKS.md.
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 #![doc(test(attr(deny(warnings))))]
@@ -55,6 +60,7 @@ pub mod headers;
 mod keep_alive;
 mod scan;
 mod stream;
+mod utf8;
 
 pub use decode::{
     DEFAULT_MAX_EVENT_SIZE, DEFAULT_MAX_LINE_LEN, DecodeError, Decoded, DecodedRef, Decoder,

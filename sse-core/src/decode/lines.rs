@@ -139,14 +139,14 @@ impl LineReader {
             }
         }
         let cut = incomplete_tail_start(bytes);
-        match std::str::from_utf8(&bytes[..cut]) {
-            Ok(text) => {
+        match crate::utf8::to_str(&bytes[..cut]) {
+            Some(text) => {
                 self.text.push_str(text);
                 let tail = &bytes[cut..];
                 self.pending[..tail.len()].copy_from_slice(tail);
                 self.pending_len = tail.len();
             }
-            Err(_) => self.switch_to_bytes(bytes),
+            None => self.switch_to_bytes(bytes),
         }
     }
 
