@@ -113,11 +113,29 @@ impl LineReader {
                 Err(error) => self.bytes = error.into_bytes(),
             }
         }
+        let clear_len = self.clear_len_ahead(bytes);
+        let held_before = self.input().len();
         if self.held == Held::Text {
             self.push_text(bytes);
         } else {
             self.bytes.extend_from_slice(bytes);
         }
+        if let Some(clear_len) = clear_len {
+            // No need to search those bytes again (a cut code point's bytes wait apart).
+            self.scanned = (held_before + clear_len).min(self.input().len());
+        }
+    }
+
+    /// Within a long line, with every byte held searched: how many bytes at the start of a
+    /// push hold no line ending (up to its first, or all of it), searched before the push is
+    /// appended. The first pass over the pushed bytes pays for bringing them into the cache,
+    /// and `memchr2` runs at its best over a long line. `None` leaves the search to the
+    /// masks, which come first within short lines.
+    fn clear_len_ahead(&self, bytes: &[u8]) -> Option<usize> {
+        let held = self.input().len();
+        let long_line = self.scanned == held && self.mask == 0 && held - self.start > 2 * BLOCK;
+        (long_line && self.pending_len == 0)
+            .then(|| memchr::memchr2(b'\r', b'\n', bytes).unwrap_or(bytes.len()))
     }
 
     /// Appends `bytes` in text mode: valid UTF-8 joins the text, a code point cut at the end
@@ -220,7 +238,15 @@ impl LineReader {
             return Scan::Partial;
         };
         let next = match (self.input()[end], self.input().get(end + 1)) {
-            (b'\r', Some(b'\n')) => end + 2,
+            (b'\r', Some(b'\n')) => {
+                // The LF's bit, if it was scanned, is the next in the mask: drop it now, so
+                // that the next search does not step over it.
+                let lf = end + 1 - self.mask_base;
+                if lf < BLOCK {
+                    self.mask &= !(1 << lf);
+                }
+                end + 2
+            }
             (b'\r', None) => {
                 // The LF of a CRLF may start the next chunk.
                 self.after_cr = true;
@@ -424,6 +450,29 @@ mod tests {
         assert_eq!(lines(&[&text]), expected);
         let chunks: Vec<&[u8]> = text.chunks(37).collect();
         assert_eq!(lines(&chunks), expected);
+    }
+
+    #[test]
+    fn long_lines_pushed_in_large_pieces_end_where_they_end() {
+        // Lines long enough for the search ahead of a push, with every ending, pushed in
+        // pieces that are held as text (and one that is not UTF-8, held as bytes).
+        for invalid in [false, true] {
+            let mut text = Vec::new();
+            let mut expected = Vec::new();
+            for (n, len) in [300, 1000, 5, 129, 2000, 0, 700].into_iter().enumerate() {
+                let mut line = vec![b'a' + u8::try_from(n).unwrap(); len];
+                if invalid && n == 4 {
+                    line[1500] = 0xFF;
+                }
+                text.extend_from_slice(&line);
+                text.extend_from_slice([&b"\n"[..], b"\r", b"\r\n"][n % 3]);
+                expected.push(line);
+            }
+            for piece in [256, 257, 300, 511, 1024] {
+                let chunks: Vec<&[u8]> = text.chunks(piece).collect();
+                assert_eq!(lines(&chunks), expected, "{piece} {invalid}");
+            }
+        }
     }
 
     #[test]
