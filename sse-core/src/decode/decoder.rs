@@ -642,11 +642,8 @@ impl StreamState {
     /// The blank line: the last event id takes the id buffer, and the event is delivered if
     /// it has data (read it with [`message`](Self::message)).
     fn dispatch(&mut self) -> bool {
-        if let Some((mut id, _)) = self.pending_id.take() {
-            if id != self.last_event_id {
-                std::mem::swap(&mut id, &mut self.last_event_id);
-            }
-            self.spare_id = id;
+        if let Some((id, _)) = self.pending_id.take() {
+            self.spare_id = std::mem::replace(&mut self.last_event_id, id);
         }
         if self.data_len == 0 {
             self.event_type.clear();
