@@ -480,7 +480,9 @@ impl StreamState {
             b"event" => {
                 self.event_type.clear();
                 self.event_type_len = value.len();
-                self.event_type.push_str(&input_text(lines, value));
+                if !push_short_text(&mut self.event_type, lines, value.clone()) {
+                    self.event_type.push_str(&input_text(lines, value));
+                }
             }
             b"id" if !has_nul(&input[value.clone()]) => {
                 let (id, len) = self
@@ -488,7 +490,9 @@ impl StreamState {
                     .get_or_insert_with(|| (std::mem::take(&mut self.spare_id), 0));
                 id.clear();
                 *len = value.len();
-                id.push_str(&input_text(lines, value));
+                if !push_short_text(id, lines, value.clone()) {
+                    id.push_str(&input_text(lines, value));
+                }
             }
             _ => {}
         }
@@ -578,6 +582,10 @@ impl StreamState {
 
     /// Appends `lines.input()[value]` and a LF to the data buffer.
     fn push_data(&mut self, lines: &LineReader, value: Range<usize>) {
+        if self.data_bytes.is_empty() && push_short_text(&mut self.data, lines, value.clone()) {
+            self.data.push('\n');
+            return;
+        }
         match lines.text(value.clone()) {
             Some(text) if self.data_bytes.is_empty() => {
                 self.data.reserve(text.len() + 1);
@@ -706,6 +714,30 @@ impl StreamState {
     }
 }
 
+/// Values up to this long are copied as a window of this many bytes (see
+/// [`push_short_text`]).
+const SHORT_VALUE: usize = 32;
+
+/// Appends `lines.input()[value]` to `text` if the value is short and read as text, and says
+/// whether it did. The copy is a window of [`SHORT_VALUE`] bytes from the value's start (a
+/// move or two, where a copy of any other length is a call into `memcpy`), cut back to the
+/// value's length; it needs that many bytes held after the start, on a character boundary.
+#[inline]
+fn push_short_text(text: &mut String, lines: &LineReader, value: Range<usize>) -> bool {
+    if value.len() > SHORT_VALUE {
+        return false;
+    }
+    match lines.text(value.start..value.start + SHORT_VALUE) {
+        Some(window) if window.is_char_boundary(value.len()) => {
+            let len = text.len() + value.len();
+            text.push_str(window);
+            text.truncate(len);
+            true
+        }
+        _ => false,
+    }
+}
+
 /// The start of a line, as far as it can tell the line's field name.
 fn head(line: &[u8]) -> &[u8] {
     &line[..line.len().min(FIELD_NAME_HEAD)]
@@ -748,4 +780,44 @@ fn text_ref(bytes: &[u8]) -> Cow<'_, str> {
 #[inline(never)]
 fn lossy(bytes: &[u8]) -> Cow<'_, str> {
     String::from_utf8_lossy(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Values of every length around the window of [`push_short_text`], with a character of
+    /// two to four bytes at every place, the window's end among them; followed by more
+    /// characters, so that a window may end within one.
+    #[test]
+    fn short_values_are_copied_whole_wherever_their_characters_fall() {
+        for character in ["é", "€", "𝄞"] {
+            for len in 0..=SHORT_VALUE + 2 {
+                for at in 0..=len {
+                    let value = format!("{}{character}{}", "v".repeat(at), "w".repeat(len - at));
+                    let after = character.repeat(20);
+                    let text = format!(
+                        "id: {value}\nevent: {value}\ndata: {value}\ndata: {value}\ndata:{after}\n\n{}",
+                        ":".repeat(300)
+                    );
+                    let expected = Message::new(
+                        value.as_str(),
+                        format!("{value}\n{value}\n{after}"),
+                        value.as_str(),
+                    );
+                    for piece in [text.len(), 1] {
+                        let mut decoder = Decoder::new();
+                        for chunk in text.as_bytes().chunks(piece) {
+                            decoder.push(chunk);
+                        }
+                        assert_eq!(
+                            decoder.next_decoded(),
+                            Ok(Some(Decoded::Message(expected.clone()))),
+                            "{text:?} in pieces of {piece}"
+                        );
+                    }
+                }
+            }
+        }
+    }
 }
