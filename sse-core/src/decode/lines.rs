@@ -223,8 +223,18 @@ impl LineReader {
     }
 
     /// Finds the next line. A [`Scan::Line`] must be [`consume`](Self::consume)d before the
-    /// next call.
+    /// next call. In line where it is called: most lines end at the next bit of the mask.
+    #[inline]
     pub(super) fn scan(&mut self) -> Scan {
+        if self.after_cr || self.at_stream_start {
+            return self.scan_at_edge();
+        }
+        self.scan_line()
+    }
+
+    /// [`scan`](Self::scan) after a CR that ended the input, or at the stream's start.
+    #[inline(never)]
+    fn scan_at_edge(&mut self) -> Scan {
         if self.after_cr && self.start < self.input().len() {
             self.after_cr = false;
             if self.input()[self.start] == b'\n' {
@@ -234,6 +244,11 @@ impl LineReader {
         if self.at_stream_start && !self.drop_bom() {
             return Scan::StartUndecided;
         }
+        self.scan_line()
+    }
+
+    #[inline]
+    fn scan_line(&mut self) -> Scan {
         let Some(end) = self.next_line_ending() else {
             return Scan::Partial;
         };
@@ -285,8 +300,24 @@ impl LineReader {
         }
     }
 
-    /// The position of the next line ending at or after `start`, if one has arrived.
+    /// The position of the next line ending at or after `start`, if one has arrived: the
+    /// mask's next bit, in line, or else a search.
+    #[inline]
     fn next_line_ending(&mut self) -> Option<usize> {
+        if self.mask != 0 && self.scanned >= self.start {
+            let at = self.mask_base + self.mask.trailing_zeros() as usize;
+            if at >= self.start {
+                self.mask &= self.mask - 1;
+                return Some(at);
+            }
+        }
+        self.search_line_ending()
+    }
+
+    /// [`next_line_ending`](Self::next_line_ending) past the bits at hand: the rest of the
+    /// mask, then the next blocks.
+    #[inline(never)]
+    fn search_line_ending(&mut self) -> Option<usize> {
         if self.scanned < self.start {
             // A CRLF's LF, or a BOM, was stepped over beyond what was searched.
             self.scanned = self.start;
