@@ -47,6 +47,14 @@ pub(super) struct LineReader {
     finished: bool,
 }
 
+/// What [`LineReader::search_ahead`] found in a push: the mask of its first block, or how
+/// many bytes at its start hold no line ending.
+#[derive(Clone, Copy, Debug)]
+enum Ahead {
+    Mask(u64),
+    Clear(usize),
+}
+
 /// Which buffer holds the input.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 enum Held {
@@ -88,6 +96,26 @@ impl LineReader {
         if self.compacts_before(bytes.len()) {
             self.compact();
         }
+        let ahead = self.search_ahead(bytes);
+        let held_before = self.input().len();
+        self.append(bytes);
+        if let Some(ahead) = ahead {
+            // The pushed bytes were searched where they came from; a cut code point's bytes,
+            // which wait apart, hold no line ending.
+            let held = self.input().len();
+            match ahead {
+                Ahead::Mask(mask) => {
+                    self.mask_base = held_before;
+                    self.mask = mask;
+                    self.scanned = (held_before + bytes.len().min(BLOCK)).min(held);
+                }
+                Ahead::Clear(len) => self.scanned = (held_before + len).min(held),
+            }
+        }
+    }
+
+    /// Appends `bytes` to what is held, as text or as bytes.
+    fn append(&mut self, bytes: &[u8]) {
         if bytes.len() < SMALL_PUSH {
             // Room for the consumed bytes left in front, once: no growth from push to push.
             let room = 2 * COMPACT_AT;
@@ -113,29 +141,28 @@ impl LineReader {
                 Err(error) => self.bytes = error.into_bytes(),
             }
         }
-        let clear_len = self.clear_len_ahead(bytes);
-        let held_before = self.input().len();
         if self.held == Held::Text {
             self.push_text(bytes);
         } else {
             self.bytes.extend_from_slice(bytes);
         }
-        if let Some(clear_len) = clear_len {
-            // No need to search those bytes again (a cut code point's bytes wait apart).
-            self.scanned = (held_before + clear_len).min(self.input().len());
-        }
     }
 
-    /// Within a long line, with every byte held searched: how many bytes at the start of a
-    /// push hold no line ending (up to its first, or all of it), searched before the push is
-    /// appended. The first pass over the pushed bytes pays for bringing them into the cache,
-    /// and `memchr2` runs at its best over a long line. `None` leaves the search to the
-    /// masks, which come first within short lines.
-    fn clear_len_ahead(&self, bytes: &[u8]) -> Option<usize> {
+    /// With every byte held searched and no line ending waiting in the mask, searches the
+    /// start of a push before it is appended, where it came from: a search right after the
+    /// copy reads bytes still on their way to memory, and stalls. Within a long line, a push
+    /// longer than a block is searched by `memchr2` for its first line ending; otherwise the
+    /// mask of its first block is taken.
+    fn search_ahead(&self, bytes: &[u8]) -> Option<Ahead> {
         let held = self.input().len();
-        let long_line = self.scanned == held && self.mask == 0 && held - self.start > 2 * BLOCK;
-        (long_line && self.pending_len == 0)
-            .then(|| memchr::memchr2(b'\r', b'\n', bytes).unwrap_or(bytes.len()))
+        if self.scanned != held || self.mask != 0 || self.pending_len != 0 || bytes.is_empty() {
+            return None;
+        }
+        Some(if held - self.start > 2 * BLOCK && bytes.len() > BLOCK {
+            Ahead::Clear(memchr::memchr2(b'\r', b'\n', bytes).unwrap_or(bytes.len()))
+        } else {
+            Ahead::Mask(line_ending_mask(&bytes[..bytes.len().min(BLOCK)]))
+        })
     }
 
     /// Appends `bytes` in text mode: valid UTF-8 joins the text, a code point cut at the end
