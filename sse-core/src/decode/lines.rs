@@ -3,7 +3,8 @@
 //! Line endings are found 64 bytes at a time: one pass over a block gives a bitmask of its CR
 //! and LF positions ([`crate::scan`]), and the lines it holds are then read off the mask
 //! without scanning again. A block with no line ending hands over to `memchr2`, which is
-//! faster over the long stretches of a long line.
+//! faster over the long stretches of a long line. The start of each push is searched before
+//! it is copied in, from the caller's bytes.
 //!
 //! The bytes are held as a `String` while they are valid UTF-8, checked once per push over
 //! the whole chunk: a line or value is then a slice of that text, with no check of its own.
