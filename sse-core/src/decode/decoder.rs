@@ -757,8 +757,8 @@ fn input_text(lines: &LineReader, range: Range<usize>) -> Cow<'_, str> {
 /// a line's pieces one by one gives the same text as decoding the whole stream: the pieces
 /// are cut at ASCII bytes, which never belong to a multi-byte sequence.
 ///
-/// Valid text, the usual case, is checked by [`crate::utf8::to_str`], several times faster than the
-/// lossy decoder (4 GB/s against well over 10 on one 64 KiB line); only text that fails
+/// Valid text, the usual case, is checked by [`crate::utf8::to_str`], many times faster than
+/// the lossy decoder (4 GB/s against well over 10 on one 64 KiB line); only text that fails
 /// pays for the replacement.
 #[allow(
     clippy::inline_always,
