@@ -339,6 +339,10 @@ impl LineReader {
                 return Some(at);
             }
         }
+        if self.mask == 0 && self.scanned == self.input().len() {
+            // Everything held was searched: the usual end of a small push.
+            return None;
+        }
         self.search_line_ending()
     }
 
