@@ -377,6 +377,28 @@ enum Outcome {
     Comment(Range<usize>),
 }
 
+/// The fields a line can set; any other name is ignored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Field {
+    Data,
+    Event,
+    Id,
+    Retry,
+    Other,
+}
+
+impl Field {
+    fn named(name: &[u8]) -> Self {
+        match name {
+            b"data" => Self::Data,
+            b"event" => Self::Event,
+            b"id" => Self::Id,
+            b"retry" => Self::Retry,
+            _ => Self::Other,
+        }
+    }
+}
+
 /// The interpretation of lines: the event being built and what outlives events.
 #[derive(Debug)]
 struct StreamState {
@@ -444,17 +466,18 @@ impl StreamState {
             return Ok(self.dispatch().then_some(Outcome::Dispatched));
         }
         // Most lines are data lines, then ids and types: recognise them without a call to
-        // search for the colon.
-        let colon = if text.starts_with(b"data:") {
-            Some(4)
+        // search for the colon, and without comparing their names again.
+        let (field, colon) = if text.starts_with(b"data:") {
+            (Field::Data, Some(4))
         } else if text.starts_with(b"id:") {
-            Some(2)
+            (Field::Id, Some(2))
         } else if text.starts_with(b"event:") {
-            Some(5)
+            (Field::Event, Some(5))
         } else {
-            memchr::memchr(b':', text)
+            let colon = memchr::memchr(b':', text);
+            (Field::named(&text[..colon.unwrap_or(text.len())]), colon)
         };
-        let (name, value) = match colon {
+        let value = match colon {
             Some(0) => {
                 let comment = line.start + 1..line.end;
                 return Ok(self.emit_comments.then_some(Outcome::Comment(comment)));
@@ -462,29 +485,26 @@ impl StreamState {
             Some(colon) => {
                 let value_start = line.start + colon + 1;
                 let skip_space = usize::from(input.get(value_start) == Some(&b' '));
-                (
-                    &text[..colon],
-                    value_start + skip_space.min(line.end - value_start)..line.end,
-                )
+                value_start + skip_space.min(line.end - value_start)..line.end
             }
-            None => (text, line.end..line.end),
+            None => line.end..line.end,
         };
-        if name == b"retry" {
+        if field == Field::Retry {
             return Ok(self.retry(&input[value]).map(Outcome::Retry));
         }
         if self.skipping_event {
             return Ok(None);
         }
-        match name {
-            b"data" => self.append_data(lines, value)?,
-            b"event" => {
+        match field {
+            Field::Data => self.append_data(lines, value)?,
+            Field::Event => {
                 self.event_type.clear();
                 self.event_type_len = value.len();
                 if !push_short_text(&mut self.event_type, lines, value.clone()) {
                     self.event_type.push_str(&input_text(lines, value));
                 }
             }
-            b"id" if !has_nul(&input[value.clone()]) => {
+            Field::Id if !has_nul(&input[value.clone()]) => {
                 let (id, len) = self
                     .pending_id
                     .get_or_insert_with(|| (std::mem::take(&mut self.spare_id), 0));
