@@ -131,6 +131,7 @@ impl Decoder {
         if self.lines.compacts_before(bytes.len()) {
             // The reader drops consumed bytes: first copy out what the event reads there.
             self.state.own_data(&self.lines);
+            self.lines.compact();
         }
         self.lines.push(bytes);
     }

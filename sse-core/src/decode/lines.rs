@@ -87,15 +87,11 @@ impl LineReader {
         }
     }
 
-    /// Appends `bytes`, first dropping the consumed bytes if
-    /// [`compacts_before`](Self::compacts_before) says so: ranges into
-    /// [`input`](Self::input) taken before are invalid then.
+    /// Appends `bytes`. The caller [`compact`](Self::compact)s first when
+    /// [`compacts_before`](Self::compacts_before) says so.
     pub(super) fn push(&mut self, bytes: &[u8]) {
         if self.finished {
             return;
-        }
-        if self.compacts_before(bytes.len()) {
-            self.compact();
         }
         let ahead = self.search_ahead(bytes);
         let held_before = self.input().len();
@@ -400,10 +396,11 @@ impl LineReader {
         self.start > 0 && (len >= SMALL_PUSH || self.start >= COMPACT_AT)
     }
 
-    /// Drops the consumed bytes, keeping what is known about the rest. The unconsumed tail
+    /// Drops the consumed bytes, keeping what is known about the rest: ranges into
+    /// [`input`](Self::input) taken before are invalid then. The unconsumed tail
     /// moves to the front of the same allocation, so a buffer that has grown to fit a long
     /// line is reused rather than given back and asked for again.
-    fn compact(&mut self) {
+    pub(super) fn compact(&mut self) {
         let consumed = self.start;
         if consumed == 0 {
             return;
@@ -493,6 +490,9 @@ mod tests {
         let mut reader = LineReader::new();
         let mut lines = Vec::new();
         for chunk in chunks {
+            if reader.compacts_before(chunk.len()) {
+                reader.compact();
+            }
             reader.push(chunk);
             while let Scan::Line { start, end, next } = reader.scan() {
                 lines.push(reader.input()[start..end].to_vec());
