@@ -33,11 +33,42 @@ fn ascii_prefix_len(bytes: &[u8]) -> usize {
     portable_ascii_prefix_len(bytes)
 }
 
-/// [`ascii_prefix_len`] with `is_ascii`, a piece at a time.
+/// Whether `bytes` are ASCII, 8 bytes at a time with the last 8 as one more word
+/// (overlapping the words before). `is_ascii` checks the bytes after its last 32-byte step
+/// one by one: on 100 bytes it takes 9.7 ns, this 1.8 ns; from 256 bytes on, `is_ascii` is
+/// ahead (111-124 GB/s against 94-106).
+fn words_are_ascii(bytes: &[u8]) -> bool {
+    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+    let len = bytes.len();
+    let word = |word: &[u8]| u64::from_le_bytes(word.try_into().expect("eight bytes"));
+    let high = if len >= 8 {
+        let mut high = word(&bytes[len - 8..]);
+        for whole in bytes.chunks_exact(8) {
+            high |= word(whole);
+        }
+        high
+    } else if len >= 4 {
+        let half = |half: &[u8]| u32::from_le_bytes(half.try_into().expect("four bytes"));
+        u64::from(half(&bytes[..4]) | half(&bytes[len - 4..]))
+    } else if len > 0 {
+        u64::from(bytes[0] | bytes[len / 2] | bytes[len - 1])
+    } else {
+        0
+    };
+    high & HIGH_BITS == 0
+}
+
+/// [`ascii_prefix_len`] a piece at a time: `is_ascii` on whole pieces,
+/// [`words_are_ascii`] on a shorter one.
 fn portable_ascii_prefix_len(bytes: &[u8]) -> usize {
     let mut len = 0;
     for piece in bytes.chunks(PIECE) {
-        if !piece.is_ascii() {
+        let ascii = if piece.len() == PIECE {
+            piece.is_ascii()
+        } else {
+            words_are_ascii(piece)
+        };
+        if !ascii {
             break;
         }
         len += piece.len();
@@ -120,7 +151,7 @@ mod tests {
             b"\x80",
             b"\xED\xA0\x80",
         ];
-        for len in [0_usize, 1, 255, 256, 257, 511, 512, 700] {
+        for len in [0_usize, 1, 2, 5, 8, 13, 255, 256, 257, 511, 512, 700] {
             for at in [0, 1, len / 2, len.saturating_sub(1), len] {
                 for sample in samples {
                     let mut bytes = vec![b'x'; len];
@@ -156,6 +187,19 @@ mod tests {
                     }
                 }
                 bytes[at] = b'x';
+            }
+        }
+    }
+
+    #[test]
+    fn the_word_check_sees_a_byte_over_127_wherever_it_is() {
+        for len in 0..=40 {
+            let mut bytes = vec![b'\x7F'; len];
+            assert!(words_are_ascii(&bytes), "{len}");
+            for at in 0..len {
+                bytes[at] = 0x80;
+                assert!(!words_are_ascii(&bytes), "{len} {at}");
+                bytes[at] = b'\x7F';
             }
         }
     }
