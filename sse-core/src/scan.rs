@@ -15,8 +15,6 @@ pub(crate) const BLOCK: usize = 64;
 pub(crate) fn has_line_ending(bytes: &[u8]) -> bool {
     if bytes.len() > BLOCK {
         memchr2(b'\r', b'\n', bytes).is_some()
-    } else if bytes.len() < 8 {
-        bytes.iter().any(|&byte| is_line_ending(byte))
     } else {
         any_word(bytes, line_ending_bytes)
     }
@@ -26,19 +24,30 @@ pub(crate) fn has_line_ending(bytes: &[u8]) -> bool {
 pub(crate) fn has_nul(bytes: &[u8]) -> bool {
     if bytes.len() > BLOCK {
         memchr(0, bytes).is_some()
-    } else if bytes.len() < 8 {
-        bytes.contains(&0)
     } else {
         any_word(bytes, zero_bytes)
     }
 }
 
-/// Whether `hit` marks a byte in any 8-byte word of `bytes`, which holds at least 8 bytes:
-/// the whole words, then the last 8 bytes (which may overlap the words before), so that no
-/// byte is left to a loop.
+/// Whether `hit` marks a byte in any 8-byte word of `bytes`: the whole words, then the last
+/// 8 bytes (which may overlap the words before), so that no byte is left to a loop. Under 8
+/// bytes, one word made of the bytes themselves (some twice), with no padding to match.
 fn any_word(bytes: &[u8], hit: fn(u64) -> u64) -> bool {
+    let len = bytes.len();
+    if len < 8 {
+        let half = |half: &[u8]| u32::from_le_bytes(half.try_into().expect("four bytes"));
+        let word = if len >= 4 {
+            u64::from(half(&bytes[..4])) | (u64::from(half(&bytes[len - 4..])) << 32)
+        } else if len > 0 {
+            let picked = half(&[bytes[0], bytes[len / 2], bytes[len - 1], bytes[0]]);
+            u64::from(picked) | (u64::from(picked) << 32)
+        } else {
+            return false;
+        };
+        return hit(word) != 0;
+    }
     let word = |word: &[u8]| u64::from_le_bytes(word.try_into().expect("eight bytes"));
-    let mut found = hit(word(&bytes[bytes.len() - 8..]));
+    let mut found = hit(word(&bytes[len - 8..]));
     for whole in bytes.chunks_exact(8) {
         found |= hit(word(whole));
     }
@@ -128,22 +137,23 @@ mod sse2 {
         mask
     }
 
-    /// Bit `i` set where `block[i]` is CR or LF, for fewer than 64 bytes: whole 16-byte lanes,
-    /// then the last 16 bytes as one more lane (overlapping the lanes before), or, under 16
-    /// bytes, one lane padded with zeros.
+    /// Bit `i` set where `block[i]` is CR or LF, for fewer than 64 bytes: four 16-byte lanes
+    /// (overlapping where there are fewer than 64 bytes), or, under 16 bytes,
+    /// [`under_sixteen_mask`](super::under_sixteen_mask).
     #[inline]
     pub(super) fn short_block_mask(block: &[u8]) -> u64 {
         let len = block.len();
         if len < 16 {
             return super::under_sixteen_mask(block);
         }
-        let mut mask = 0;
-        for (index, lane) in block.chunks_exact(16).enumerate() {
-            let lane: &[u8; 16] = lane.try_into().expect("chunks of sixteen bytes");
-            mask |= u64::from(lane_mask(lane)) << (16 * index);
-        }
-        let last: &[u8; 16] = block[len - 16..].try_into().expect("sixteen bytes");
-        mask | (u64::from(lane_mask(last)) << (len - 16))
+        // Four lanes whatever the length, the later ones moved back to end within the
+        // block (overlapping the lanes before): no branch on how many lanes it holds.
+        let last = len - 16;
+        let lane_at = |at: usize| {
+            let lane: &[u8; 16] = block[at..at + 16].try_into().expect("sixteen bytes");
+            u64::from(lane_mask(lane)) << at
+        };
+        lane_at(0) | lane_at(last.min(16)) | lane_at(last.min(32)) | lane_at(last)
     }
 
     /// Bit `i` set where `lane[i]` is CR or LF.
@@ -235,21 +245,17 @@ fn zero_bytes(word: u64) -> u64 {
     !(((word & LOW_SEVEN).wrapping_add(LOW_SEVEN)) | word | LOW_SEVEN)
 }
 
-#[allow(
-    clippy::needless_bitwise_bool,
-    reason = "both compares without a branch: the short tail stays branch-free"
-)]
-fn is_line_ending(byte: u8) -> bool {
-    (byte == b'\n') | (byte == b'\r')
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn is_line_ending(byte: u8) -> bool {
+        byte == b'\n' || byte == b'\r'
+    }
+
     #[test]
     fn short_and_long_values_are_searched_alike() {
-        for len in [0, 1, 7, 8, 9, 63, 64, 65, 128, 200] {
+        for len in [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 15, 63, 64, 65, 128, 200] {
             let plain = vec![b'x'; len];
             assert!(!has_line_ending(&plain), "{len}");
             assert!(!has_nul(&plain), "{len}");
