@@ -618,9 +618,20 @@ impl StreamState {
                     self.data_bytes.extend_from_slice(self.data.as_bytes());
                     self.data.clear();
                 }
-                self.data_bytes.reserve(value.len() + 1);
-                self.data_bytes.extend_from_slice(&lines.input()[value]);
-                self.data_bytes.push(b'\n');
+                let input = lines.input();
+                let end = self.data_bytes.len() + value.len();
+                let window = input.get(value.start..value.start + SHORT_VALUE + 1);
+                if let (Some(window), true) = (window, value.len() <= SHORT_VALUE) {
+                    // As in `push_short_text`: a fixed-size copy, cut back, with the LF in
+                    // place of the byte after the value.
+                    self.data_bytes.extend_from_slice(window);
+                    self.data_bytes[end] = b'\n';
+                    self.data_bytes.truncate(end + 1);
+                } else {
+                    self.data_bytes.reserve(value.len() + 1);
+                    self.data_bytes.extend_from_slice(&input[value]);
+                    self.data_bytes.push(b'\n');
+                }
             }
         }
     }
@@ -807,9 +818,10 @@ fn lossy(bytes: &[u8]) -> Cow<'_, str> {
 mod tests {
     use super::*;
 
-    /// Values of every length around the window of [`push_short_text`], with a character of
-    /// two to four bytes at every place, the window's end among them; followed by more
-    /// characters, so that a window may end within one.
+    /// Values of every length around the window of [`push_short_text`] (and of byte mode's
+    /// data window), with a character of two to four bytes at every place, the window's end
+    /// among them; followed by more characters, so that a window may end within one. Pushed
+    /// whole (text), and in pieces small enough to be held as bytes.
     #[test]
     fn short_values_are_copied_whole_wherever_their_characters_fall() {
         for character in ["é", "€", "𝄞"] {
@@ -826,7 +838,7 @@ mod tests {
                         format!("{value}\n{value}\n{after}"),
                         value.as_str(),
                     );
-                    for piece in [text.len(), 1] {
+                    for piece in [text.len(), 1, 7, 100] {
                         let mut decoder = Decoder::new();
                         for chunk in text.as_bytes().chunks(piece) {
                             decoder.push(chunk);
