@@ -246,6 +246,18 @@ impl LineReader {
         head.extend_from_slice(&self.pending[..from_pending]);
     }
 
+    /// Whether [`scan`](Self::scan) can only answer [`Scan::Partial`] until more bytes come:
+    /// every byte held is searched, no line ending is left in the mask, and no CR or BOM
+    /// waits for the next byte. The usual state after the lines of a push are read.
+    #[inline]
+    pub(super) fn needs_more(&self) -> bool {
+        self.mask == 0
+            && self.scanned == self.input().len()
+            && !self.after_cr
+            && !self.at_stream_start
+            && !self.finished
+    }
+
     /// Finds the next line. A [`Scan::Line`] must be [`consume`](Self::consume)d before the
     /// next call. In line where it is called: most lines end at the next bit of the mask.
     #[inline]
