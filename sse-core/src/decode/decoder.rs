@@ -646,18 +646,18 @@ impl StreamState {
                     self.data_bytes.extend_from_slice(self.data.as_bytes());
                     self.data.clear();
                 }
-                let input = lines.input();
                 let end = self.data_bytes.len() + value.len();
-                let window = input.get(value.start..value.start + SHORT_VALUE + 1);
+                let window = lines.window(value.start, SHORT_VALUE + 1);
                 if let (Some(window), true) = (window, value.len() <= SHORT_VALUE) {
                     // As in `push_short_text`: a fixed-size copy, cut back, with the LF in
-                    // place of the byte after the value.
+                    // place of the byte after the value. The byte buffer's padding makes
+                    // the window always there in byte mode.
                     self.data_bytes.extend_from_slice(window);
                     self.data_bytes[end] = b'\n';
                     self.data_bytes.truncate(end + 1);
                 } else {
                     self.data_bytes.reserve(value.len() + 1);
-                    self.data_bytes.extend_from_slice(&input[value]);
+                    self.data_bytes.extend_from_slice(&lines.input()[value]);
                     self.data_bytes.push(b'\n');
                 }
             }

@@ -9,9 +9,11 @@
 //! The bytes are held as a `String` while they are valid UTF-8, checked once per push over
 //! the whole chunk: a line or value is then a slice of that text, with no check of its own.
 //! A code point cut by the end of a chunk waits apart until the next push completes it. Bytes
-//! that are not UTF-8 switch the reader to a byte buffer, whose lines are decoded one by one,
-//! until what it holds is consumed.
+//! that are not UTF-8, and small pushes, go to a byte buffer, whose lines are decoded one by
+//! one, until what it holds is consumed. The byte buffer is padded
+//! ([`PaddedBytes`]): a short value in it is copied as a fixed-size window.
 
+use super::padded::PaddedBytes;
 use crate::scan::{BLOCK, line_ending_mask};
 
 /// The UTF-8 byte order mark, dropped once at the very start of a stream.
@@ -23,8 +25,8 @@ pub(super) struct LineReader {
     /// What is held while it is all valid UTF-8 ([`Held::Text`]); empty otherwise.
     text: String,
     /// What is held once it holds bytes that are not UTF-8 ([`Held::Bytes`]); empty
-    /// otherwise.
-    bytes: Vec<u8>,
+    /// otherwise. Padded, so that short values can be copied as a window.
+    bytes: PaddedBytes,
     held: Held,
     /// In text mode, the start of a code point cut by the end of the last push: the bytes
     /// after `text`, not in it until the next push completes them.
@@ -130,12 +132,12 @@ impl LineReader {
         if self.held == Held::Bytes && self.bytes.len() <= RETRY_TEXT_LEN {
             // Back to text once what is held is valid again: checked only while it is short,
             // so that a long line is never checked twice.
-            match String::from_utf8(std::mem::take(&mut self.bytes)) {
+            match String::from_utf8(self.bytes.take()) {
                 Ok(text) => {
                     self.text = text;
                     self.held = Held::Text;
                 }
-                Err(error) => self.bytes = error.into_bytes(),
+                Err(error) => self.bytes = error.into_bytes().into(),
             }
         }
         if self.held == Held::Text {
@@ -194,7 +196,7 @@ impl LineReader {
 
     /// Leaves text mode: what is held, the pending bytes, then `bytes`.
     fn switch_to_bytes(&mut self, bytes: &[u8]) {
-        self.bytes = std::mem::take(&mut self.text).into_bytes();
+        self.bytes = std::mem::take(&mut self.text).into_bytes().into();
         self.bytes
             .extend_from_slice(&self.pending[..self.pending_len]);
         self.pending_len = 0;
@@ -216,7 +218,18 @@ impl LineReader {
         if self.held == Held::Text {
             self.text.as_bytes()
         } else {
-            &self.bytes
+            self.bytes.as_slice()
+        }
+    }
+
+    /// `len` bytes of the input from `start`, where that many are held; in byte mode up to
+    /// [`PAD`](super::padded::PAD) of them may lie past the end of the input.
+    #[inline]
+    pub(super) fn window(&self, start: usize, len: usize) -> Option<&[u8]> {
+        if self.held == Held::Text {
+            self.text.as_bytes().get(start..start + len)
+        } else {
+            self.bytes.window(start, len)
         }
     }
 
@@ -374,7 +387,7 @@ impl LineReader {
             let input = if self.held == Held::Text {
                 self.text.as_bytes()
             } else {
-                &self.bytes
+                self.bytes.as_slice()
             };
             let rest = &input[self.scanned..];
             if rest.is_empty() {
@@ -421,9 +434,7 @@ impl LineReader {
             // `consumed` is a line start or just after a BOM: a character boundary.
             self.text.drain(..consumed);
         } else {
-            let held = self.bytes.len();
-            self.bytes.copy_within(consumed..held, 0);
-            self.bytes.truncate(held - consumed);
+            self.bytes.drop_front(consumed);
         }
         self.start = 0;
         self.scanned = self.scanned.saturating_sub(consumed);

@@ -5,6 +5,7 @@ mod error;
 mod limits;
 mod lines;
 mod message;
+mod padded;
 
 pub use decoder::Decoder;
 pub use error::DecodeError;
