@@ -42,14 +42,20 @@
 //! - Checking that pushed bytes are UTF-8 crosses ASCII first, 128 bytes at a time with
 //!   AVX2 where the processor has it (checked at run time) and with `<[u8]>::is_ascii`
 //!   otherwise, two to three times the speed of `str::from_utf8`; calling the checked bytes
-//!   text then takes one `str::from_utf8_unchecked`, right after the check.
+//!   text then takes one `str::from_utf8_unchecked`, right after the check. Within a long
+//!   line, the same AVX2 pass also looks for the line's end, so that each pushed byte is
+//!   read once for both (B with 16 KiB chunks, 12% faster).
+//!
+//! `std::arch`'s register operations are safe to call inside these functions from Rust
+//! 1.87 on, which is why that is the minimum.
 //!
 //! # Features
 //!
 //! - `tokio` (default): [`TokioTimer`], and [`KeepAlive::wrap`] on tokio's clock. Without it,
 //!   bring your own [`Timer`].
 // No `unsafe` but in two places, which allow it by name: `scan`'s SSE2 block mask on x86_64
-// and `utf8`'s ASCII check, with the benchmarks that earn them in BENCHMARKS.md.
+// and `utf8`'s ASCII check (and line-ending search), with the benchmarks that earn them in
+// BENCHMARKS.md.
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 #![doc(test(attr(deny(warnings))))]

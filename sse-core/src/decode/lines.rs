@@ -15,6 +15,7 @@
 
 use super::padded::PaddedBytes;
 use crate::scan::{BLOCK, line_ending_mask};
+use crate::utf8::Searched;
 
 /// The UTF-8 byte order mark, dropped once at the very start of a stream.
 const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -95,9 +96,36 @@ impl LineReader {
         if self.finished {
             return;
         }
-        let ahead = self.search_ahead(bytes);
         let held_before = self.input().len();
-        self.append(bytes);
+        if bytes.len() < SMALL_PUSH {
+            let ahead = self.search_ahead(bytes);
+            self.append_small(bytes);
+            self.take_ahead(ahead, held_before, bytes.len());
+        } else {
+            self.push_large(bytes, held_before);
+        }
+    }
+
+    /// [`push`](Self::push) of a push held as text if it is UTF-8. Within a long line, the
+    /// search ahead of the copy is [`Searched`]: it checks ASCII in the same pass, and the
+    /// UTF-8 check of the push starts past what it saw.
+    #[inline(never)]
+    fn push_large(&mut self, bytes: &[u8], held_before: usize) {
+        let searched =
+            (self.held == Held::Text && self.searches_ahead(bytes) && self.in_long_line(bytes))
+                .then(|| Searched::new(bytes));
+        let ahead = match &searched {
+            Some(searched) => Some(Ahead::Clear(searched.line_ending())),
+            None => self.search_ahead(bytes),
+        };
+        self.append_large(bytes, searched.as_ref());
+        self.take_ahead(ahead, held_before, bytes.len());
+    }
+
+    /// Takes what [`search_ahead`](Self::search_ahead) found in a push of `len` bytes,
+    /// appended at `held_before`.
+    #[inline]
+    fn take_ahead(&mut self, ahead: Option<Ahead>, held_before: usize, len: usize) {
         if let Some(ahead) = ahead {
             // The pushed bytes were searched where they came from; a cut code point's bytes,
             // which wait apart, hold no line ending.
@@ -106,29 +134,31 @@ impl LineReader {
                 Ahead::Mask(mask) => {
                     self.mask_base = held_before;
                     self.mask = mask;
-                    self.scanned = (held_before + bytes.len().min(BLOCK)).min(held);
+                    self.scanned = (held_before + len.min(BLOCK)).min(held);
                 }
-                Ahead::Clear(len) => self.scanned = (held_before + len).min(held),
+                Ahead::Clear(clear) => self.scanned = (held_before + clear).min(held),
             }
         }
     }
 
-    /// Appends `bytes` to what is held, as text or as bytes.
-    fn append(&mut self, bytes: &[u8]) {
-        if bytes.len() < SMALL_PUSH {
-            // Room for the consumed bytes left in front, once: no growth from push to push.
-            let room = 2 * COMPACT_AT;
-            if self.bytes.capacity() < room && self.held == Held::Bytes {
-                self.bytes.reserve(room - self.bytes.len());
-            }
-            // Checking a few bytes at a time costs more than checking each line's value.
-            if self.held == Held::Text {
-                self.switch_to_bytes(bytes);
-            } else {
-                self.bytes.extend_from_slice(bytes);
-            }
-            return;
+    /// Appends a push shorter than [`SMALL_PUSH`]: it is held as bytes.
+    fn append_small(&mut self, bytes: &[u8]) {
+        // Room for the consumed bytes left in front, once: no growth from push to push.
+        let room = 2 * COMPACT_AT;
+        if self.bytes.capacity() < room && self.held == Held::Bytes {
+            self.bytes.reserve(room - self.bytes.len());
         }
+        // Checking a few bytes at a time costs more than checking each line's value.
+        if self.held == Held::Text {
+            self.switch_to_bytes(bytes);
+        } else {
+            self.bytes.extend_from_slice(bytes);
+        }
+    }
+
+    /// Appends a larger push, as text if what is held and the push are UTF-8; `searched` is
+    /// what the search ahead of the push learned of all of it.
+    fn append_large(&mut self, bytes: &[u8], searched: Option<&Searched<'_>>) {
         if self.held == Held::Bytes && self.bytes.len() <= RETRY_TEXT_LEN {
             // Back to text once what is held is valid again: checked only while it is short,
             // so that a long line is never checked twice.
@@ -141,7 +171,7 @@ impl LineReader {
             }
         }
         if self.held == Held::Text {
-            self.push_text(bytes);
+            self.push_text(bytes, searched);
         } else {
             self.bytes.extend_from_slice(bytes);
         }
@@ -152,22 +182,41 @@ impl LineReader {
     /// copy reads bytes still on their way to memory, and stalls. Within a long line, a push
     /// longer than a block is searched by `memchr2` for its first line ending; otherwise the
     /// mask of its first block is taken.
+    #[inline]
     fn search_ahead(&self, bytes: &[u8]) -> Option<Ahead> {
-        let held = self.input().len();
-        if self.scanned != held || self.mask != 0 || self.pending_len != 0 || bytes.is_empty() {
+        if !self.searches_ahead(bytes) {
             return None;
         }
-        Some(if held - self.start > 2 * BLOCK && bytes.len() > BLOCK {
+        Some(if self.in_long_line(bytes) {
             Ahead::Clear(memchr::memchr2(b'\r', b'\n', bytes).unwrap_or(bytes.len()))
         } else {
             Ahead::Mask(line_ending_mask(&bytes[..bytes.len().min(BLOCK)]))
         })
     }
 
+    /// Whether a push of `bytes` is searched before it is appended: every byte held is
+    /// searched and no line ending waits in the mask.
+    #[inline]
+    fn searches_ahead(&self, bytes: &[u8]) -> bool {
+        self.scanned == self.input().len()
+            && self.mask == 0
+            && self.pending_len == 0
+            && !bytes.is_empty()
+    }
+
+    /// Whether `bytes` go on a line already longer than two blocks, with more than a block
+    /// of them: then the search ahead of them is for their first line ending.
+    #[inline]
+    fn in_long_line(&self, bytes: &[u8]) -> bool {
+        self.input().len() - self.start > 2 * BLOCK && bytes.len() > BLOCK
+    }
+
     /// Appends `bytes` in text mode: valid UTF-8 joins the text, a code point cut at the end
-    /// waits in `pending`, anything else switches to bytes.
-    fn push_text(&mut self, mut bytes: &[u8]) {
+    /// waits in `pending`, anything else switches to bytes. `searched` is what a search of
+    /// all of `bytes` saw of them.
+    fn push_text(&mut self, mut bytes: &[u8], mut searched: Option<&Searched<'_>>) {
         if self.pending_len > 0 {
+            searched = None;
             let width = utf8_width(self.pending[0]);
             let take = (width - self.pending_len).min(bytes.len());
             self.pending[self.pending_len..self.pending_len + take].copy_from_slice(&bytes[..take]);
@@ -183,7 +232,11 @@ impl LineReader {
             }
         }
         let cut = incomplete_tail_start(bytes);
-        match crate::utf8::to_str(&bytes[..cut]) {
+        let text = match searched {
+            Some(searched) => searched.prefix_to_str(cut),
+            None => crate::utf8::to_str(&bytes[..cut]),
+        };
+        match text {
             Some(text) => {
                 self.text.push_str(text);
                 let tail = &bytes[cut..];
@@ -541,14 +594,15 @@ mod tests {
     #[test]
     fn long_lines_pushed_in_large_pieces_end_where_they_end() {
         // Lines long enough for the search ahead of a push, with every ending, pushed in
-        // pieces that are held as text (and one that is not UTF-8, held as bytes).
-        for invalid in [false, true] {
+        // pieces that are held as text: ASCII, with a character of two bytes (searched and
+        // checked in one pass), or with a byte that is not UTF-8 (then held as bytes).
+        for other in [&b""[..], "\u{e9}".as_bytes(), b"\xFF"] {
             let mut text = Vec::new();
             let mut expected = Vec::new();
             for (n, len) in [300, 1000, 5, 129, 2000, 0, 700].into_iter().enumerate() {
                 let mut line = vec![b'a' + u8::try_from(n).unwrap(); len];
-                if invalid && n == 4 {
-                    line[1500] = 0xFF;
+                if n == 4 {
+                    line.splice(1500..1500 + other.len(), other.iter().copied());
                 }
                 text.extend_from_slice(&line);
                 text.extend_from_slice([&b"\n"[..], b"\r", b"\r\n"][n % 3]);
@@ -556,7 +610,7 @@ mod tests {
             }
             for piece in [256, 257, 300, 511, 1024] {
                 let chunks: Vec<&[u8]> = text.chunks(piece).collect();
-                assert_eq!(lines(&chunks), expected, "{piece} {invalid}");
+                assert_eq!(lines(&chunks), expected, "{piece} {other:?}");
             }
         }
     }
