@@ -198,10 +198,13 @@ impl LineReader {
     /// searched and no line ending waits in the mask.
     #[inline]
     fn searches_ahead(&self, bytes: &[u8]) -> bool {
-        self.scanned == self.input().len()
-            && self.mask == 0
-            && self.pending_len == 0
-            && !bytes.is_empty()
+        self.all_searched() && self.pending_len == 0 && !bytes.is_empty()
+    }
+
+    /// Every byte held has been searched, and no line ending found is left in the mask.
+    #[inline]
+    fn all_searched(&self) -> bool {
+        self.scanned == self.input().len() && self.mask == 0
     }
 
     /// Whether `bytes` go on a line already longer than two blocks, with more than a block
@@ -216,6 +219,7 @@ impl LineReader {
     /// all of `bytes` saw of them.
     fn push_text(&mut self, mut bytes: &[u8], mut searched: Option<&Searched<'_>>) {
         if self.pending_len > 0 {
+            // What was searched is all of `bytes`; their start goes to the pending bytes.
             searched = None;
             let width = utf8_width(self.pending[0]);
             let take = (width - self.pending_len).min(bytes.len());
@@ -317,11 +321,7 @@ impl LineReader {
     /// waits for the next byte. The usual state after the lines of a push are read.
     #[inline]
     pub(super) fn needs_more(&self) -> bool {
-        self.mask == 0
-            && self.scanned == self.input().len()
-            && !self.after_cr
-            && !self.at_stream_start
-            && !self.finished
+        self.all_searched() && !self.after_cr && !self.at_stream_start && !self.finished
     }
 
     /// Finds the next line. A [`Scan::Line`] must be [`consume`](Self::consume)d before the
@@ -413,8 +413,8 @@ impl LineReader {
                 return Some(at);
             }
         }
-        if self.mask == 0 && self.scanned == self.input().len() {
-            // Everything held was searched: the usual end of a small push.
+        if self.all_searched() {
+            // The usual end of a small push.
             return None;
         }
         self.search_line_ending()
