@@ -32,7 +32,8 @@ pub(crate) fn has_nul(bytes: &[u8]) -> bool {
 /// Whether `hit` marks a byte in any 8-byte word of `bytes`: the whole words, then the last
 /// 8 bytes (which may overlap the words before), so that no byte is left to a loop. Under 8
 /// bytes, one word made of the bytes themselves (some twice), with no padding to match.
-fn any_word(bytes: &[u8], hit: fn(u64) -> u64) -> bool {
+#[inline]
+pub(crate) fn any_word(bytes: &[u8], hit: fn(u64) -> u64) -> bool {
     let len = bytes.len();
     if len < 8 {
         let half = |half: &[u8]| u32::from_le_bytes(half.try_into().expect("four bytes"));
