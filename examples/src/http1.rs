@@ -13,7 +13,7 @@
 //! chunk's CRLF as three buffers. For the small frames of a fan-out, one `write` of the
 //! three copied together costs the kernel less: with 10,000 subscribers the server's CPU
 //! per delivery went from 7.50 to 6.84 µs, and pushing to one client did not slow
-//! (`load run --servers sse-axum+hub:http1`).
+//! (`load run --servers ssekit-axum+hub:http1`).
 
 use std::future::Future;
 use std::io;

@@ -13,7 +13,7 @@ use base64::Engine;
 use examples::talk::{self, Framework, Talk};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
-use sse_testing::Get;
+use ssekit_testing::Get;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::Message as WsMessage;

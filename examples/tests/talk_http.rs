@@ -7,8 +7,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use examples::talk::{self, Framework, PAGE, Talk};
-use sse_core::Message;
-use sse_testing::{BodyEnd, Get, PATIENCE};
+use ssekit_core::Message;
+use ssekit_testing::{BodyEnd, Get, PATIENCE};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 

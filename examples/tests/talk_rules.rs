@@ -2,7 +2,7 @@
 //! any `Accept` value, any method, with or without `Last-Event-ID`, the status, the headers
 //! and the kind of body are exactly what the original's rules say, and an event stream
 //! starts at the server's first event. (Resuming after a `Last-Event-ID` is tested over real
-//! HTTP in `talk_http.rs`, and against a model in `sse-hub`.)
+//! HTTP in `talk_http.rs`, and against a model in `ssekit-hub`.)
 
 use std::fmt::Debug;
 use std::time::Duration;
@@ -11,7 +11,7 @@ use bytes::Bytes;
 use examples::talk::{self, Framework, PAGE, Talk};
 use http_body_util::{BodyExt, Empty};
 use proptest::prelude::*;
-use sse_core::{Decoded, Decoder, Message};
+use ssekit_core::{Decoded, Decoder, Message};
 use tokio::sync::watch;
 use tower::ServiceExt;
 use warp::http::{Method, Request, Response, StatusCode};

@@ -2,7 +2,7 @@
 //! the spec's transliteration.
 #![no_main]
 
-use sse_core::Limits;
+use ssekit_core::Limits;
 use sse_fuzz::{decode_in_pieces, decode_whole, oracle, split_points_from};
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {

@@ -2,7 +2,7 @@
 //! allow (plus the chunk just pushed), and trips them the same way however the bytes are cut.
 #![no_main]
 
-use sse_core::Limits;
+use ssekit_core::Limits;
 use sse_fuzz::{decode_in_pieces, decode_whole, split_points_from};
 
 /// The most bytes of a BOM the decoder holds while it waits for the third.

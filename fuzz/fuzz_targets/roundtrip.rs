@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use arbitrary::Arbitrary;
-use sse_core::{Decoded, Event, Field, FieldError, Limits, Message};
+use ssekit_core::{Decoded, Event, Field, FieldError, Limits, Message};
 use sse_fuzz::decode_whole;
 
 #[derive(Arbitrary, Debug)]

@@ -2,7 +2,7 @@
 //! `Last-Event-ID`.
 //!
 //! ```text
-//! cargo run -p sse-axum --example axum_ticks
+//! cargo run -p ssekit-axum --example axum_ticks
 //! curl -N -i -H 'Accept: text/event-stream' http://127.0.0.1:3000/ticks
 //! curl -N -i -H 'Accept: text/event-stream' -H 'Last-Event-ID: 41' http://127.0.0.1:3000/ticks
 //! ```
@@ -12,7 +12,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::routing::get;
 use futures_util::{Stream, stream};
-use sse_axum::{AcceptsEventStream, Event, KeepAlive, LastEventId, Sse};
+use ssekit_axum::{AcceptsEventStream, Event, KeepAlive, LastEventId, Sse};
 
 async fn ticks(
     _: AcceptsEventStream,

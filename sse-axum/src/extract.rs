@@ -6,7 +6,7 @@ use axum_core::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum_core::response::{IntoResponse, Response};
 use http::request::Parts;
 use http::{StatusCode, header};
-use sse_core::headers;
+use ssekit_core::headers;
 
 /// The id a reconnecting client sent in `Last-Event-ID`, so that the handler can resume after
 /// it. `None` when the header is absent, and also when it holds no valid id (not UTF-8, or
@@ -15,7 +15,7 @@ use sse_core::headers;
 /// # Example
 ///
 /// ```
-/// use sse_axum::LastEventId;
+/// use ssekit_axum::LastEventId;
 ///
 /// async fn handler(LastEventId(last_event_id): LastEventId) -> String {
 ///     format!("resuming after {last_event_id:?}")
@@ -43,7 +43,7 @@ impl<S: Send + Sync> FromRequestParts<S> for LastEventId {
 ///
 /// ```
 /// use axum::response::{Html, IntoResponse, Response};
-/// use sse_axum::{AcceptsEventStream, Event, Sse};
+/// use ssekit_axum::{AcceptsEventStream, Event, Sse};
 ///
 /// async fn talk(accepts: Option<AcceptsEventStream>) -> Response {
 ///     match accepts {
@@ -90,7 +90,7 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for AcceptsEventStream {
 /// ```
 /// use axum::response::IntoResponse;
 ///
-/// let response = sse_axum::NotAcceptable.into_response();
+/// let response = ssekit_axum::NotAcceptable.into_response();
 /// assert_eq!(response.status(), 406);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

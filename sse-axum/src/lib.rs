@@ -1,4 +1,4 @@
-//! Server-Sent Events for axum 0.8, with every byte of protocol from [`sse_core`].
+//! Server-Sent Events for axum 0.8, with every byte of protocol from [`ssekit_core`].
 //!
 //! - [`Sse`]: a response from any `Stream` of [`Event`]s (or of `Result<Event, E>`), with the
 //!   right headers, each event flushed as it is produced, and keep-alive on by default;
@@ -13,7 +13,7 @@
 //! ```
 //! use axum::{Router, routing::get};
 //! use futures_util::stream;
-//! use sse_axum::{AcceptsEventStream, Event, LastEventId, Sse};
+//! use ssekit_axum::{AcceptsEventStream, Event, LastEventId, Sse};
 //!
 //! async fn events(_: AcceptsEventStream, LastEventId(last): LastEventId) -> Sse<impl futures_util::Stream<Item = Event>> {
 //!     let first = last.and_then(|id| id.parse::<u64>().ok()).map_or(0, |id| id + 1);
@@ -34,9 +34,9 @@ mod response;
 
 pub use extract::{AcceptsEventStream, LastEventId, NotAcceptable};
 pub use response::{Frames, Sse};
-pub use sse_core::{self, Event, FieldError, KeepAlive};
+pub use ssekit_core::{self, Event, FieldError, KeepAlive};
 
-/// The workspace README's examples (sse-core's and this crate's), compiled and run as doc
+/// The workspace README's examples (ssekit-core's and this crate's), compiled and run as doc
 /// tests.
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]

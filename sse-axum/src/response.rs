@@ -12,7 +12,7 @@ use futures_core::Stream;
 use http::{HeaderName, HeaderValue};
 use http_body::Frame;
 use pin_project_lite::pin_project;
-use sse_core::{FramesBody, IntoEventResult, KeepAlive, ResponseBody, TokioTimer, headers};
+use ssekit_core::{FramesBody, IntoEventResult, KeepAlive, ResponseBody, TokioTimer, headers};
 
 /// An event-stream response: `200`, `Content-Type: text/event-stream`,
 /// `Cache-Control: no-cache`, `X-Accel-Buffering: no`, no `Content-Length`, and a body that
@@ -32,7 +32,7 @@ use sse_core::{FramesBody, IntoEventResult, KeepAlive, ResponseBody, TokioTimer,
 /// ```
 /// use std::time::Duration;
 /// use futures_util::stream;
-/// use sse_axum::{Event, KeepAlive, Sse};
+/// use ssekit_axum::{Event, KeepAlive, Sse};
 ///
 /// let events = stream::iter([Ok::<_, std::io::Error>(Event::new("hello"))]);
 /// let response = Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(5)));
@@ -51,7 +51,7 @@ impl<S> Sse<S> {
     /// # Example
     ///
     /// ```
-    /// let response = sse_axum::Sse::new(futures_util::stream::empty::<sse_axum::Event>());
+    /// let response = ssekit_axum::Sse::new(futures_util::stream::empty::<ssekit_axum::Event>());
     /// # let _ = axum::response::IntoResponse::into_response(response);
     /// ```
     pub fn new(events: S) -> Self {
@@ -66,9 +66,9 @@ impl<S> Sse<S> {
     /// # Example
     ///
     /// ```
-    /// use sse_axum::{KeepAlive, Sse};
+    /// use ssekit_axum::{KeepAlive, Sse};
     ///
-    /// let events = futures_util::stream::empty::<sse_axum::Event>();
+    /// let events = futures_util::stream::empty::<ssekit_axum::Event>();
     /// let response = Sse::new(events).keep_alive(KeepAlive::new().comment("ping"));
     /// # let _ = axum::response::IntoResponse::into_response(response);
     /// ```
@@ -82,8 +82,8 @@ impl<S> Sse<S> {
     /// # Example
     ///
     /// ```
-    /// let events = futures_util::stream::empty::<sse_axum::Event>();
-    /// let response = sse_axum::Sse::new(events).without_keep_alive();
+    /// let events = futures_util::stream::empty::<ssekit_axum::Event>();
+    /// let response = ssekit_axum::Sse::new(events).without_keep_alive();
     /// # let _ = axum::response::IntoResponse::into_response(response);
     /// ```
     pub fn without_keep_alive(mut self) -> Self {
@@ -98,7 +98,7 @@ impl<S> Sse<S> {
 /// # Example
 ///
 /// ```
-/// use sse_axum::{Frames, Sse};
+/// use ssekit_axum::{Frames, Sse};
 ///
 /// let frames = futures_util::stream::empty::<bytes::Bytes>();
 /// let response: Sse<Frames<_>> = Sse::from_frames(frames);
@@ -120,7 +120,7 @@ impl<F> Sse<Frames<F>> {
     ///
     /// ```
     /// use futures_util::stream;
-    /// use sse_axum::{Event, Sse};
+    /// use ssekit_axum::{Event, Sse};
     ///
     /// let frame = Event::new("hello").to_bytes();
     /// let response = Sse::from_frames(stream::iter([frame.clone(), frame]));
@@ -205,7 +205,7 @@ mod tests {
 
     #[test]
     fn keep_alive_is_on_by_default_and_can_be_turned_off() {
-        let events = futures_util::stream::empty::<sse_core::Event>();
+        let events = futures_util::stream::empty::<ssekit_core::Event>();
         let sse = Sse::new(events);
         assert_eq!(sse.keep_alive, Some(KeepAlive::new()));
         assert_eq!(sse.without_keep_alive().keep_alive, None);

@@ -1,13 +1,13 @@
-//! sse-axum over real HTTP: an axum server on 127.0.0.1 and a hyper client, through every
-//! scenario of `sse-testing`.
+//! ssekit-axum over real HTTP: an axum server on 127.0.0.1 and a hyper client, through every
+//! scenario of `ssekit-testing`.
 
 use std::net::SocketAddr;
 
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::get;
-use sse_axum::{AcceptsEventStream, LastEventId, Sse};
-use sse_testing::{Framework, Setup, scenarios};
+use ssekit_axum::{AcceptsEventStream, LastEventId, Sse};
+use ssekit_testing::{Framework, Setup, scenarios};
 use tower_http::compression::CompressionLayer;
 
 struct Axum;
@@ -41,7 +41,7 @@ impl Framework for Axum {
     }
 }
 
-sse_testing::all_scenario_tests!(Axum);
+ssekit_testing::all_scenario_tests!(Axum);
 
 #[tokio::test]
 async fn frames_arrive_as_sent_with_keep_alive() {

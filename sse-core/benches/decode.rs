@@ -2,7 +2,7 @@
 //! adapter), the peers, and for context what the machine does with the same bytes (a raw
 //! `memchr2` scan, `memchr2_iter` over every line ending, a plain copy).
 //!
-//! `cargo bench -p sse-core --bench decode`; `-- --test` runs each once on small corpora.
+//! `cargo bench -p ssekit-core --bench decode`; `-- --test` runs each once on small corpora.
 
 mod common;
 
@@ -53,7 +53,7 @@ fn report_miscount(name: &str, decode: DecodeFn, corpus: &Corpus, chunks: &[Byte
             corpus.name,
             chunks.len()
         );
-        assert!(!name.starts_with("sse-core"), "{finding}");
+        assert!(!name.starts_with("ssekit-core"), "{finding}");
         eprintln!("{finding}");
     }
 }

@@ -5,7 +5,7 @@
 //! one body in the timed loop. Before timing, what each writes is gathered, decoded back with
 //! our decoder and compared with the input (a mismatch is reported as a finding).
 //!
-//! `cargo bench -p sse-core --bench encode`; `-- --test` runs each once on few events.
+//! `cargo bench -p ssekit-core --bench encode`; `-- --test` runs each once on few events.
 
 mod common;
 
@@ -14,7 +14,7 @@ use std::hint::black_box;
 use common::corpus::{Rng, Scale};
 use common::peers::{self, EncodeFn, Input};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use sse_core::{Decoded, Decoder, Limits};
+use ssekit_core::{Decoded, Decoder, Limits};
 
 /// One event's strings, owned.
 struct Owned {
@@ -148,7 +148,7 @@ fn report_mismatch(name: &str, encode: EncodeFn, inputs: &[Input<'_>]) {
             messages.len(),
             inputs.len()
         );
-        assert!(!name.starts_with("sse-core"), "{finding}");
+        assert!(!name.starts_with("ssekit-core"), "{finding}");
         eprintln!("{finding}");
     }
 }

@@ -5,7 +5,7 @@
 //! - `{"last_event_id": ID}` last: the id a client would send when it reconnects.
 //!
 //! ```text
-//! cargo run -q -p sse-core --example decode [--max-line-len BYTES] [--max-event-size BYTES] < stream
+//! cargo run -q -p ssekit-core --example decode [--max-line-len BYTES] [--max-event-size BYTES] < stream
 //! ```
 //!
 //! No byte sequence is an error, so it exits 0 on any input. The spec sets no limits, so
@@ -17,7 +17,7 @@ use std::error::Error;
 use std::io::{self, BufWriter, ErrorKind, Read, Write};
 use std::process::ExitCode;
 
-use sse_core::{Decoded, Decoder, Limits};
+use ssekit_core::{Decoded, Decoder, Limits};
 
 const USAGE: &str = "usage: decode [--max-line-len BYTES] [--max-event-size BYTES] < stream";
 

@@ -9,7 +9,7 @@ use crate::event::check_id;
 /// # Example
 ///
 /// ```
-/// assert_eq!(sse_core::headers::EVENT_STREAM_MIME, "text/event-stream");
+/// assert_eq!(ssekit_core::headers::EVENT_STREAM_MIME, "text/event-stream");
 /// ```
 pub const EVENT_STREAM_MIME: &str = "text/event-stream";
 
@@ -26,7 +26,7 @@ pub const EVENT_STREAM_MIME: &str = "text/event-stream";
 /// # Example
 ///
 /// ```
-/// let names: Vec<&str> = sse_core::headers::RESPONSE_HEADERS.iter().map(|(name, _)| *name).collect();
+/// let names: Vec<&str> = ssekit_core::headers::RESPONSE_HEADERS.iter().map(|(name, _)| *name).collect();
 /// assert_eq!(names, ["content-type", "cache-control", "x-accel-buffering"]);
 /// ```
 pub const RESPONSE_HEADERS: [(&str, &str); 3] = [
@@ -40,7 +40,7 @@ pub const RESPONSE_HEADERS: [(&str, &str); 3] = [
 /// # Example
 ///
 /// ```
-/// assert_eq!(sse_core::headers::LAST_EVENT_ID, "last-event-id");
+/// assert_eq!(ssekit_core::headers::LAST_EVENT_ID, "last-event-id");
 /// ```
 pub const LAST_EVENT_ID: &str = "last-event-id";
 
@@ -51,7 +51,7 @@ pub const LAST_EVENT_ID: &str = "last-event-id";
 /// # Example
 ///
 /// ```
-/// use sse_core::headers::last_event_id;
+/// use ssekit_core::headers::last_event_id;
 ///
 /// assert_eq!(last_event_id(b"42"), Some("42"));
 /// assert_eq!(last_event_id("ж".as_bytes()), Some("ж"));
@@ -72,7 +72,7 @@ pub fn last_event_id(value: &[u8]) -> Option<&str> {
 /// # Example
 ///
 /// ```
-/// use sse_core::headers::accepts_event_stream;
+/// use ssekit_core::headers::accepts_event_stream;
 ///
 /// assert!(accepts_event_stream(b"text/event-stream"));
 /// assert!(accepts_event_stream(b"text/html, Text/Event-Stream; q=0.5"));

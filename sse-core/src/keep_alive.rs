@@ -26,7 +26,7 @@ pub const DEFAULT_KEEP_ALIVE_INTERVAL: Duration = Duration::from_secs(15);
 ///
 /// ```
 /// use std::time::Duration;
-/// use sse_core::Timer;
+/// use ssekit_core::Timer;
 ///
 /// struct Never;
 ///
@@ -65,7 +65,7 @@ pub trait Timer {
 ///
 /// ```
 /// use std::time::Duration;
-/// use sse_core::{Timer, TokioTimer};
+/// use ssekit_core::{Timer, TokioTimer};
 ///
 /// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
 /// TokioTimer.sleep(Duration::from_millis(1)).await;
@@ -99,7 +99,7 @@ impl Timer for TokioTimer {
 ///
 /// ```
 /// use std::time::Duration;
-/// use sse_core::KeepAlive;
+/// use ssekit_core::KeepAlive;
 ///
 /// let keep_alive = KeepAlive::new().interval(Duration::from_secs(20)).comment("ping");
 /// assert_eq!(keep_alive.frame(), ":ping\n\n");
@@ -116,7 +116,7 @@ impl KeepAlive {
     /// # Example
     ///
     /// ```
-    /// use sse_core::{DEFAULT_KEEP_ALIVE_INTERVAL, KeepAlive};
+    /// use ssekit_core::{DEFAULT_KEEP_ALIVE_INTERVAL, KeepAlive};
     ///
     /// assert_eq!(KeepAlive::new().interval_duration(), DEFAULT_KEEP_ALIVE_INTERVAL);
     /// assert_eq!(KeepAlive::new().frame(), ":\n\n");
@@ -135,7 +135,7 @@ impl KeepAlive {
     /// ```
     /// use std::time::Duration;
     ///
-    /// let keep_alive = sse_core::KeepAlive::new().interval(Duration::from_secs(5));
+    /// let keep_alive = ssekit_core::KeepAlive::new().interval(Duration::from_secs(5));
     /// assert_eq!(keep_alive.interval_duration(), Duration::from_secs(5));
     /// ```
     #[must_use]
@@ -149,7 +149,7 @@ impl KeepAlive {
     /// # Example
     ///
     /// ```
-    /// let keep_alive = sse_core::KeepAlive::new().comment("still\nhere");
+    /// let keep_alive = ssekit_core::KeepAlive::new().comment("still\nhere");
     /// assert_eq!(keep_alive.frame(), ":still\n:here\n\n");
     /// ```
     #[must_use]
@@ -165,7 +165,7 @@ impl KeepAlive {
     /// # Example
     ///
     /// ```
-    /// assert_eq!(sse_core::KeepAlive::new().interval_duration().as_secs(), 15);
+    /// assert_eq!(ssekit_core::KeepAlive::new().interval_duration().as_secs(), 15);
     /// ```
     pub fn interval_duration(&self) -> Duration {
         self.interval
@@ -176,7 +176,7 @@ impl KeepAlive {
     /// # Example
     ///
     /// ```
-    /// assert_eq!(sse_core::KeepAlive::new().comment("hi").frame(), ":hi\n\n");
+    /// assert_eq!(ssekit_core::KeepAlive::new().comment("hi").frame(), ":hi\n\n");
     /// ```
     pub fn frame(&self) -> &Bytes {
         &self.frame
@@ -191,7 +191,7 @@ impl KeepAlive {
     /// ```
     /// use std::time::Duration;
     /// use futures_util::{StreamExt, stream};
-    /// use sse_core::{Event, KeepAlive, encode_stream};
+    /// use ssekit_core::{Event, KeepAlive, encode_stream};
     ///
     /// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
     /// let events = stream::iter([Event::new("first")]).chain(stream::pending());
@@ -213,7 +213,7 @@ impl KeepAlive {
     ///
     /// ```
     /// use futures_util::{StreamExt, stream};
-    /// use sse_core::{Event, KeepAlive, TokioTimer, encode_stream};
+    /// use ssekit_core::{Event, KeepAlive, TokioTimer, encode_stream};
     ///
     /// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
     /// let body = KeepAlive::new().wrap_with_timer(encode_stream(stream::iter([Event::new("x")])), TokioTimer);

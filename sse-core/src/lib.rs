@@ -16,7 +16,7 @@
 //! # Example
 //!
 //! ```
-//! use sse_core::{Decoded, Decoder, Event, Message};
+//! use ssekit_core::{Decoded, Decoder, Event, Message};
 //!
 //! let frame = Event::new("line one\r\nline two").with_event_type("note")?.with_id("1")?.to_bytes();
 //!

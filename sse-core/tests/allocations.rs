@@ -8,7 +8,7 @@
 //! a reused buffer allocates nothing.
 
 use bytes::{Bytes, BytesMut};
-use sse_core::{Decoded, DecodedRef, Decoder, Event, EventRef};
+use ssekit_core::{Decoded, DecodedRef, Decoder, Event, EventRef};
 
 const EVENTS: usize = 10_000;
 

@@ -7,7 +7,7 @@ mod common;
 use common::pieces::decode_in_pieces;
 use common::{decode_cut, oracle};
 use proptest::prelude::*;
-use sse_core::{DecodeError, Decoded, Limits};
+use ssekit_core::{DecodeError, Decoded, Limits};
 
 /// The bytes of a possible byte order mark the decoder may hold at the start of the stream.
 const BOM_PREFIX: usize = 2;

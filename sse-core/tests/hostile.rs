@@ -4,7 +4,7 @@
 mod common;
 
 use common::{data, decode_chunks};
-use sse_core::{DecodeError, Decoded, Decoder, Event, Field, FieldError, Limits};
+use ssekit_core::{DecodeError, Decoded, Decoder, Event, Field, FieldError, Limits};
 
 const CHUNK: usize = 64 * 1024;
 

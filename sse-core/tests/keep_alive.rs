@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt, stream};
-use sse_core::{Event, FramesBody, KeepAlive, TokioTimer, encode_stream};
+use ssekit_core::{Event, FramesBody, KeepAlive, TokioTimer, encode_stream};
 use tokio::time::Instant;
 
 const INTERVAL: Duration = Duration::from_secs(15);

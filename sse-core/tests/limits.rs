@@ -3,7 +3,7 @@
 mod common;
 
 use common::data;
-use sse_core::{DecodeError, Decoded, Decoder, Limits};
+use ssekit_core::{DecodeError, Decoded, Decoder, Limits};
 
 /// Pulls everything the decoder has, errors included.
 fn pull_all(decoder: &mut Decoder) -> Vec<Result<Decoded, DecodeError>> {

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use common::decode_chunks;
 use proptest::prelude::*;
-use sse_core::{Decoded, Event, FieldError, Message};
+use ssekit_core::{Decoded, Event, FieldError, Message};
 
 /// Text with many line breaks, spaces, colons and NULs among arbitrary characters.
 fn text() -> impl Strategy<Value = String> {

@@ -6,7 +6,7 @@ mod common;
 
 use bytes::BytesMut;
 use common::{assert_decodes, assert_decodes_to, comment, data, message, retry};
-use sse_core::{Decoded, Decoder, Event, Field, FieldError, Limits};
+use ssekit_core::{Decoded, Decoder, Event, Field, FieldError, Limits};
 
 // ## Wire format: UTF-8
 

@@ -6,7 +6,7 @@ use std::io;
 
 use bytes::Bytes;
 use futures_util::{StreamExt, stream};
-use sse_core::{
+use ssekit_core::{
     DecodeError, DecodeStream, DecodeStreamError, Decoder, Event, Limits, Message, decode_stream,
     encode_stream,
 };

@@ -2,7 +2,7 @@
 
 use bytes::Bytes;
 use futures_core::Stream;
-use sse_core::Event;
+use ssekit_core::Event;
 
 use crate::stats::HubStats;
 
@@ -20,8 +20,8 @@ use crate::stats::HubStats;
 ///
 /// ```
 /// use std::convert::Infallible;
-/// use sse_core::Event;
-/// use sse_hub::{Backend, Hub, HubStats, MemoryBackend, Subscription};
+/// use ssekit_core::Event;
+/// use ssekit_hub::{Backend, Hub, HubStats, MemoryBackend, Subscription};
 ///
 /// #[derive(Default)]
 /// struct Logged(MemoryBackend);

@@ -23,7 +23,7 @@ pub const MAX_FIRST_ID: u64 = u64::MAX / 2;
 ///
 /// ```
 /// use std::time::Duration;
-/// use sse_hub::{Hub, HubConfig, OnUnknownId, Retention};
+/// use ssekit_hub::{Hub, HubConfig, OnUnknownId, Retention};
 ///
 /// let config = HubConfig::new()
 ///     .retention(Retention::new().max_events(100).max_age(Duration::from_secs(60)))
@@ -48,7 +48,7 @@ impl HubConfig {
     /// # Example
     ///
     /// ```
-    /// assert_eq!(sse_hub::HubConfig::new(), sse_hub::HubConfig::default());
+    /// assert_eq!(ssekit_hub::HubConfig::new(), ssekit_hub::HubConfig::default());
     /// ```
     pub fn new() -> Self {
         Self {
@@ -65,7 +65,7 @@ impl HubConfig {
     /// # Example
     ///
     /// ```
-    /// use sse_hub::{HubConfig, Retention};
+    /// use ssekit_hub::{HubConfig, Retention};
     ///
     /// let config = HubConfig::new().retention(Retention::none());
     /// # let _ = config;
@@ -83,7 +83,7 @@ impl HubConfig {
     /// # Example
     ///
     /// ```
-    /// let config = sse_hub::HubConfig::new().backlog(16);
+    /// let config = ssekit_hub::HubConfig::new().backlog(16);
     /// # let _ = config;
     /// ```
     #[must_use]
@@ -98,7 +98,7 @@ impl HubConfig {
     /// # Example
     ///
     /// ```
-    /// let config = sse_hub::HubConfig::new().batch_bytes(16 * 1024);
+    /// let config = ssekit_hub::HubConfig::new().batch_bytes(16 * 1024);
     /// # let _ = config;
     /// ```
     #[must_use]
@@ -112,7 +112,7 @@ impl HubConfig {
     /// # Example
     ///
     /// ```
-    /// use sse_hub::{HubConfig, OnUnknownId};
+    /// use ssekit_hub::{HubConfig, OnUnknownId};
     ///
     /// let config = HubConfig::new().on_unknown_id(OnUnknownId::StartLive);
     /// # let _ = config;
@@ -135,7 +135,7 @@ impl HubConfig {
     ///
     /// ```
     /// use std::time::{SystemTime, UNIX_EPOCH};
-    /// use sse_hub::HubConfig;
+    /// use ssekit_hub::HubConfig;
     ///
     /// let started_ms = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis();
     /// let config = HubConfig::new().first_id(u64::try_from(started_ms).unwrap() * 1000);

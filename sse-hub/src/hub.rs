@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use sse_core::Event;
+use ssekit_core::Event;
 
 use crate::backend::Backend;
 use crate::config::HubConfig;
@@ -20,8 +20,8 @@ use crate::stats::HubStats;
 ///
 /// ```
 /// use futures_util::{FutureExt, StreamExt};
-/// use sse_core::Event;
-/// use sse_hub::Hub;
+/// use ssekit_core::Event;
+/// use ssekit_hub::Hub;
 ///
 /// let hub = Hub::new();
 /// let mut live = hub.subscribe("talk", None);
@@ -40,7 +40,7 @@ impl Hub<MemoryBackend> {
     /// # Example
     ///
     /// ```
-    /// let hub = sse_hub::Hub::new();
+    /// let hub = ssekit_hub::Hub::new();
     /// assert_eq!(hub.stats().published, 0);
     /// ```
     pub fn new() -> Self {
@@ -52,7 +52,7 @@ impl Hub<MemoryBackend> {
     /// # Example
     ///
     /// ```
-    /// use sse_hub::{Hub, HubConfig, Retention};
+    /// use ssekit_hub::{Hub, HubConfig, Retention};
     ///
     /// let hub = Hub::with_config(HubConfig::new().retention(Retention::none()));
     /// # let _ = hub;
@@ -82,7 +82,7 @@ impl<B: Backend> Hub<B> {
     /// # Example
     ///
     /// ```
-    /// use sse_hub::{Hub, HubConfig, MemoryBackend};
+    /// use ssekit_hub::{Hub, HubConfig, MemoryBackend};
     ///
     /// let hub = Hub::with_backend(MemoryBackend::new(HubConfig::new().backlog(8)));
     /// # let _ = hub;
@@ -99,9 +99,9 @@ impl<B: Backend> Hub<B> {
     /// # Example
     ///
     /// ```
-    /// let hub = sse_hub::Hub::new();
+    /// let hub = ssekit_hub::Hub::new();
     /// let talk = hub.topic("talk");
-    /// let Ok(_) = talk.publish(sse_core::Event::new("hi"));
+    /// let Ok(_) = talk.publish(ssekit_core::Event::new("hi"));
     /// assert_eq!(hub.backend().retained_len("talk"), 1);
     /// ```
     pub fn topic(&self, name: &str) -> Topic<B> {
@@ -123,9 +123,9 @@ impl<B: Backend> Hub<B> {
     /// # Example
     ///
     /// ```
-    /// let hub = sse_hub::Hub::new();
-    /// let Ok(first) = hub.publish("talk", sse_core::Event::new("a"));
-    /// let Ok(second) = hub.publish("talk", sse_core::Event::new("b"));
+    /// let hub = ssekit_hub::Hub::new();
+    /// let Ok(first) = hub.publish("talk", ssekit_core::Event::new("a"));
+    /// let Ok(second) = hub.publish("talk", ssekit_core::Event::new("b"));
     /// assert_eq!((first, second), (1, 2));
     /// ```
     pub fn publish(&self, topic: &str, event: Event) -> Result<u64, B::Error> {
@@ -133,7 +133,7 @@ impl<B: Backend> Hub<B> {
     }
 
     /// Subscribes to `topic`: a stream of encoded frames, ready for
-    /// `Sse::from_frames` (in `sse-axum` and `sse-warp`). With a `last_event_id` (the
+    /// `Sse::from_frames` (in `ssekit-axum` and `ssekit-warp`). With a `last_event_id` (the
     /// client's `Last-Event-ID`), the retained events after it come first; then every event
     /// published from now on, with no gap and no duplicate between the two.
     ///
@@ -142,9 +142,9 @@ impl<B: Backend> Hub<B> {
     /// ```
     /// use futures_util::{FutureExt, StreamExt};
     ///
-    /// let hub = sse_hub::Hub::new();
+    /// let hub = ssekit_hub::Hub::new();
     /// for data in ["a", "b", "c"] {
-    ///     let Ok(_) = hub.publish("talk", sse_core::Event::new(data));
+    ///     let Ok(_) = hub.publish("talk", ssekit_core::Event::new(data));
     /// }
     /// let mut resumed = hub.subscribe("talk", Some("1"));
     /// let replayed = resumed.next().now_or_never().unwrap().unwrap();
@@ -159,7 +159,7 @@ impl<B: Backend> Hub<B> {
     /// # Example
     ///
     /// ```
-    /// let hub = sse_hub::Hub::new();
+    /// let hub = ssekit_hub::Hub::new();
     /// let _subscription = hub.subscribe("talk", None);
     /// assert_eq!(hub.stats().subscribers, 1);
     /// ```
@@ -172,7 +172,7 @@ impl<B: Backend> Hub<B> {
     /// # Example
     ///
     /// ```
-    /// let hub = sse_hub::Hub::new();
+    /// let hub = ssekit_hub::Hub::new();
     /// assert_eq!(hub.backend().retained_len("talk"), 0);
     /// ```
     pub fn backend(&self) -> &B {
@@ -188,10 +188,10 @@ impl<B: Backend> Hub<B> {
 /// ```
 /// use futures_util::{FutureExt, StreamExt};
 ///
-/// let hub = sse_hub::Hub::new();
+/// let hub = ssekit_hub::Hub::new();
 /// let talk = hub.topic("talk");
 /// let mut live = talk.subscribe(None);
-/// let Ok(_) = talk.publish(sse_core::Event::new("hi"));
+/// let Ok(_) = talk.publish(ssekit_core::Event::new("hi"));
 /// assert_eq!(live.next().now_or_never(), Some(Some("id: 1\ndata: hi\n\n".into())));
 /// assert_eq!(talk.name(), "talk");
 /// ```
@@ -216,7 +216,7 @@ impl<B: Backend> Topic<B> {
     /// # Example
     ///
     /// ```
-    /// assert_eq!(sse_hub::Hub::new().topic("news").name(), "news");
+    /// assert_eq!(ssekit_hub::Hub::new().topic("news").name(), "news");
     /// ```
     pub fn name(&self) -> &str {
         &self.name
@@ -231,8 +231,8 @@ impl<B: Backend> Topic<B> {
     /// # Example
     ///
     /// ```
-    /// let topic = sse_hub::Hub::new().topic("news");
-    /// let Ok(id) = topic.publish(sse_core::Event::new("extra"));
+    /// let topic = ssekit_hub::Hub::new().topic("news");
+    /// let Ok(id) = topic.publish(ssekit_core::Event::new("extra"));
     /// assert_eq!(id, 1);
     /// ```
     pub fn publish(&self, event: Event) -> Result<u64, B::Error> {
@@ -244,7 +244,7 @@ impl<B: Backend> Topic<B> {
     /// # Example
     ///
     /// ```
-    /// let topic = sse_hub::Hub::new().topic("news");
+    /// let topic = ssekit_hub::Hub::new().topic("news");
     /// let _subscription = topic.subscribe(Some("41"));
     /// ```
     pub fn subscribe(&self, last_event_id: Option<&str>) -> B::Subscription {

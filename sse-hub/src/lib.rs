@@ -12,8 +12,8 @@
 //! - [`HubConfig`], [`Retention`], [`OnUnknownId`]: the settings.
 //! - [`Backend`]: where topics live; [`MemoryBackend`] (the default) needs nothing installed,
 //!   and a broker shared by several servers can take its place.
-//! - [`Subscription`]: a stream of encoded frames, for `Sse::from_frames` in `sse-axum` and
-//!   `sse-warp`.
+//! - [`Subscription`]: a stream of encoded frames, for `Sse::from_frames` in `ssekit-axum` and
+//!   `ssekit-warp`.
 //!
 //! Publishing needs no async runtime; subscriptions run on any.
 //!
@@ -21,8 +21,8 @@
 //!
 //! ```
 //! use futures_util::{FutureExt, StreamExt};
-//! use sse_core::Event;
-//! use sse_hub::Hub;
+//! use ssekit_core::Event;
+//! use ssekit_hub::Hub;
 //!
 //! let hub = Hub::new();
 //! let talk = hub.topic("talk");
@@ -37,12 +37,12 @@
 //! assert_eq!(resumed.next().now_or_never().unwrap().unwrap(), "id: 2\ndata: second\n\n");
 //! ```
 //!
-//! In an axum handler (with `sse-axum`), serving a topic is one line:
+//! In an axum handler (with `ssekit-axum`), serving a topic is one line:
 //!
 //! ```
 //! use axum::{Router, extract::State, routing::get};
-//! use sse_axum::{Frames, LastEventId, Sse};
-//! use sse_hub::{Hub, Subscription};
+//! use ssekit_axum::{Frames, LastEventId, Sse};
+//! use ssekit_hub::{Hub, Subscription};
 //!
 //! async fn talk(State(hub): State<Hub>, LastEventId(last): LastEventId) -> Sse<Frames<Subscription>> {
 //!     Sse::from_frames(hub.subscribe("talk", last.as_deref()))
@@ -69,6 +69,6 @@ pub use config::{DEFAULT_BACKLOG, DEFAULT_BATCH_BYTES, HubConfig, MAX_FIRST_ID};
 pub use hub::{Hub, Topic};
 pub use memory::{MemoryBackend, Subscription};
 pub use retention::{DEFAULT_RETAINED_EVENTS, Retention};
-pub use sse_core::{self, Event};
+pub use ssekit_core::{self, Event};
 pub use stats::HubStats;
 pub use unknown_id::OnUnknownId;

@@ -18,7 +18,7 @@ pub const DEFAULT_RETAINED_EVENTS: usize = 1024;
 ///
 /// ```
 /// use std::time::Duration;
-/// use sse_hub::Retention;
+/// use ssekit_hub::Retention;
 ///
 /// let retention = Retention::new().max_events(500).max_age(Duration::from_secs(60));
 /// assert_eq!(retention.events_limit(), 500);
@@ -36,7 +36,7 @@ impl Retention {
     /// # Example
     ///
     /// ```
-    /// use sse_hub::{DEFAULT_RETAINED_EVENTS, Retention};
+    /// use ssekit_hub::{DEFAULT_RETAINED_EVENTS, Retention};
     ///
     /// assert_eq!(Retention::new().events_limit(), DEFAULT_RETAINED_EVENTS);
     /// assert_eq!(Retention::new().age_limit(), None);
@@ -54,7 +54,7 @@ impl Retention {
     /// # Example
     ///
     /// ```
-    /// assert_eq!(sse_hub::Retention::none().events_limit(), 0);
+    /// assert_eq!(ssekit_hub::Retention::none().events_limit(), 0);
     /// ```
     pub fn none() -> Self {
         Self {
@@ -69,7 +69,7 @@ impl Retention {
     /// # Example
     ///
     /// ```
-    /// assert_eq!(sse_hub::Retention::new().max_events(10).events_limit(), 10);
+    /// assert_eq!(ssekit_hub::Retention::new().max_events(10).events_limit(), 10);
     /// ```
     #[must_use]
     pub fn max_events(mut self, max_events: usize) -> Self {
@@ -84,7 +84,7 @@ impl Retention {
     /// ```
     /// use std::time::Duration;
     ///
-    /// let retention = sse_hub::Retention::new().max_age(Duration::from_secs(30));
+    /// let retention = ssekit_hub::Retention::new().max_age(Duration::from_secs(30));
     /// assert_eq!(retention.age_limit(), Some(Duration::from_secs(30)));
     /// ```
     #[must_use]
@@ -98,7 +98,7 @@ impl Retention {
     /// # Example
     ///
     /// ```
-    /// assert_eq!(sse_hub::Retention::none().max_events(3).events_limit(), 3);
+    /// assert_eq!(ssekit_hub::Retention::none().max_events(3).events_limit(), 3);
     /// ```
     pub fn events_limit(&self) -> usize {
         self.max_events
@@ -109,7 +109,7 @@ impl Retention {
     /// # Example
     ///
     /// ```
-    /// assert_eq!(sse_hub::Retention::new().age_limit(), None);
+    /// assert_eq!(ssekit_hub::Retention::new().age_limit(), None);
     /// ```
     pub fn age_limit(&self) -> Option<Duration> {
         self.max_age

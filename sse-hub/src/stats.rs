@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// # Example
 ///
 /// ```
-/// use sse_core::Event;
-/// use sse_hub::{Hub, HubStats};
+/// use ssekit_core::Event;
+/// use ssekit_hub::{Hub, HubStats};
 ///
 /// let hub = Hub::new();
 /// let _subscription = hub.subscribe("talk", None);

@@ -1,6 +1,6 @@
 //! What a client whose `Last-Event-ID` cannot be resumed gets.
 
-use sse_core::Event;
+use ssekit_core::Event;
 
 /// What a subscriber gets when its `Last-Event-ID` cannot be resumed: an id this hub never
 /// gave (from another server, or from before a restart), or one so old that events after it
@@ -12,14 +12,14 @@ use sse_core::Event;
 /// # Example
 ///
 /// ```
-/// use sse_core::Event;
-/// use sse_hub::{HubConfig, OnUnknownId};
+/// use ssekit_core::Event;
+/// use ssekit_hub::{HubConfig, OnUnknownId};
 ///
 /// let marker = Event::new("some events were lost; reload").with_event_type("reset")?;
 /// let config = HubConfig::new().on_unknown_id(OnUnknownId::Marker(marker));
 /// # let _ = config;
 /// assert_eq!(OnUnknownId::default(), OnUnknownId::ReplayAll);
-/// # Ok::<(), sse_core::FieldError>(())
+/// # Ok::<(), ssekit_core::FieldError>(())
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum OnUnknownId {

@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use sse_core::{Event, Message};
-use sse_hub::{Hub, HubConfig, Retention};
+use ssekit_core::{Event, Message};
+use ssekit_hub::{Hub, HubConfig, Retention};
 
 /// Published while subscribers join; one more follows once all have joined, so that each
 /// knows where the stream ends.

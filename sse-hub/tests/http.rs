@@ -8,10 +8,10 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
-use sse_axum::{Frames, LastEventId, Sse};
-use sse_core::{Event, Message};
-use sse_hub::{Hub, Subscription};
-use sse_testing::{Get, PATIENCE};
+use ssekit_axum::{Frames, LastEventId, Sse};
+use ssekit_core::{Event, Message};
+use ssekit_hub::{Hub, Subscription};
+use ssekit_testing::{Get, PATIENCE};
 
 const EVENTS: u64 = 60;
 const READ_BEFORE_DISCONNECT: usize = 20;

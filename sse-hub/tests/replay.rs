@@ -8,8 +8,8 @@ mod common;
 use common::Reader;
 use proptest::prelude::*;
 use proptest::sample::Index;
-use sse_core::{Event, Message};
-use sse_hub::{Hub, HubConfig, OnUnknownId, Retention};
+use ssekit_core::{Event, Message};
+use ssekit_hub::{Hub, HubConfig, OnUnknownId, Retention};
 
 #[derive(Clone, Debug)]
 enum LastId {

@@ -5,8 +5,8 @@
 mod common;
 
 use common::Reader;
-use sse_core::Event;
-use sse_hub::{Hub, HubConfig, Retention};
+use ssekit_core::Event;
+use ssekit_hub::{Hub, HubConfig, Retention};
 
 const BACKLOG: usize = 8;
 const RETAINED: usize = 64;

@@ -2,7 +2,7 @@
 //! `Last-Event-ID`.
 //!
 //! ```text
-//! cargo run -p sse-warp --example warp_ticks
+//! cargo run -p ssekit-warp --example warp_ticks
 //! curl -N -i -H 'Accept: text/event-stream' http://127.0.0.1:3030/ticks
 //! curl -N -i -H 'Accept: text/event-stream' -H 'Last-Event-ID: 41' http://127.0.0.1:3030/ticks
 //! ```
@@ -10,14 +10,14 @@
 use std::time::Duration;
 
 use futures_util::{StreamExt, stream};
-use sse_warp::{Event, KeepAlive, Sse};
+use ssekit_warp::{Event, KeepAlive, Sse};
 use warp::Filter;
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
     let ticks = warp::path("ticks")
-        .and(sse_warp::accepts_event_stream())
-        .and(sse_warp::last_event_id())
+        .and(ssekit_warp::accepts_event_stream())
+        .and(ssekit_warp::last_event_id())
         .map(|last_event_id: Option<String>| {
             let first = last_event_id
                 .and_then(|id| id.parse::<u64>().ok())

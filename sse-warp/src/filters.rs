@@ -2,7 +2,7 @@
 
 use std::convert::Infallible;
 
-use sse_core::headers;
+use ssekit_core::headers;
 use warp::http::HeaderValue;
 use warp::{Filter, Rejection};
 
@@ -15,7 +15,7 @@ use warp::{Filter, Rejection};
 /// ```
 /// use warp::Filter;
 ///
-/// let route = sse_warp::last_event_id()
+/// let route = ssekit_warp::last_event_id()
 ///     .map(|last_event_id: Option<String>| format!("resuming after {last_event_id:?}"));
 /// # let _ = route;
 /// ```
@@ -36,7 +36,7 @@ pub fn last_event_id()
 /// ```
 /// use warp::Filter;
 ///
-/// let stream = sse_warp::accepts_event_stream().map(|| "an event stream would go here");
+/// let stream = ssekit_warp::accepts_event_stream().map(|| "an event stream would go here");
 /// let page = warp::any().map(|| warp::reply::html("<p>open me with EventSource</p>"));
 /// let talk = warp::path("talk").and(stream.or(page));
 /// # let _ = talk;

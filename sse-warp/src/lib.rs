@@ -1,4 +1,4 @@
-//! Server-Sent Events for warp 0.4, with every byte of protocol from [`sse_core`].
+//! Server-Sent Events for warp 0.4, with every byte of protocol from [`ssekit_core`].
 //!
 //! - [`Sse`]: a reply from any `Stream` of [`Event`]s (or of `Result<Event, E>`), with the right
 //!   headers, each event flushed as it is produced, and keep-alive on by default;
@@ -11,12 +11,12 @@
 //!
 //! ```
 //! use futures_util::stream;
-//! use sse_warp::{Event, Sse};
+//! use ssekit_warp::{Event, Sse};
 //! use warp::Filter;
 //!
 //! let events = warp::path("events")
-//!     .and(sse_warp::accepts_event_stream())
-//!     .and(sse_warp::last_event_id())
+//!     .and(ssekit_warp::accepts_event_stream())
+//!     .and(ssekit_warp::last_event_id())
 //!     .map(|last: Option<String>| {
 //!         let first = last.and_then(|id| id.parse::<u64>().ok()).map_or(0, |id| id + 1);
 //!         Sse::new(stream::iter((first..first + 3).map(|n| {
@@ -34,4 +34,4 @@ mod reply;
 
 pub use filters::{accepts_event_stream, last_event_id};
 pub use reply::{Frames, Sse};
-pub use sse_core::{self, Event, FieldError, KeepAlive};
+pub use ssekit_core::{self, Event, FieldError, KeepAlive};

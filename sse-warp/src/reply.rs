@@ -7,7 +7,7 @@ use std::future::ready;
 use bytes::Bytes;
 use futures_core::Stream;
 use futures_util::StreamExt;
-use sse_core::{FramesBody, IntoEventResult, KeepAlive, ResponseBody, TokioTimer, headers};
+use ssekit_core::{FramesBody, IntoEventResult, KeepAlive, ResponseBody, TokioTimer, headers};
 use sync_wrapper::SyncStream;
 use warp::http::{HeaderName, HeaderValue};
 use warp::reply::{Reply, Response};
@@ -31,7 +31,7 @@ use warp::reply::{Reply, Response};
 /// ```
 /// use std::time::Duration;
 /// use futures_util::stream;
-/// use sse_warp::{Event, KeepAlive, Sse};
+/// use ssekit_warp::{Event, KeepAlive, Sse};
 ///
 /// let events = stream::iter([Ok::<_, std::io::Error>(Event::new("hello"))]);
 /// let reply = Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(5)));
@@ -50,7 +50,7 @@ impl<S> Sse<S> {
     /// # Example
     ///
     /// ```
-    /// let reply = sse_warp::Sse::new(futures_util::stream::empty::<sse_warp::Event>());
+    /// let reply = ssekit_warp::Sse::new(futures_util::stream::empty::<ssekit_warp::Event>());
     /// # let _ = warp::Reply::into_response(reply);
     /// ```
     pub fn new(events: S) -> Self {
@@ -65,9 +65,9 @@ impl<S> Sse<S> {
     /// # Example
     ///
     /// ```
-    /// use sse_warp::{KeepAlive, Sse};
+    /// use ssekit_warp::{KeepAlive, Sse};
     ///
-    /// let events = futures_util::stream::empty::<sse_warp::Event>();
+    /// let events = futures_util::stream::empty::<ssekit_warp::Event>();
     /// let reply = Sse::new(events).keep_alive(KeepAlive::new().comment("ping"));
     /// # let _ = warp::Reply::into_response(reply);
     /// ```
@@ -81,8 +81,8 @@ impl<S> Sse<S> {
     /// # Example
     ///
     /// ```
-    /// let events = futures_util::stream::empty::<sse_warp::Event>();
-    /// let reply = sse_warp::Sse::new(events).without_keep_alive();
+    /// let events = futures_util::stream::empty::<ssekit_warp::Event>();
+    /// let reply = ssekit_warp::Sse::new(events).without_keep_alive();
     /// # let _ = warp::Reply::into_response(reply);
     /// ```
     pub fn without_keep_alive(mut self) -> Self {
@@ -97,7 +97,7 @@ impl<S> Sse<S> {
 /// # Example
 ///
 /// ```
-/// use sse_warp::{Frames, Sse};
+/// use ssekit_warp::{Frames, Sse};
 ///
 /// let frames = futures_util::stream::empty::<bytes::Bytes>();
 /// let reply: Sse<Frames<_>> = Sse::from_frames(frames);
@@ -119,7 +119,7 @@ impl<F> Sse<Frames<F>> {
     ///
     /// ```
     /// use futures_util::stream;
-    /// use sse_warp::{Event, Sse};
+    /// use ssekit_warp::{Event, Sse};
     ///
     /// let frame = Event::new("hello").to_bytes();
     /// let reply = Sse::from_frames(stream::iter([frame.clone(), frame]));
@@ -182,7 +182,7 @@ mod tests {
 
     #[test]
     fn keep_alive_is_on_by_default_and_can_be_turned_off() {
-        let events = futures_util::stream::empty::<sse_core::Event>();
+        let events = futures_util::stream::empty::<ssekit_core::Event>();
         let sse = Sse::new(events);
         assert_eq!(sse.keep_alive, Some(KeepAlive::new()));
         assert_eq!(sse.without_keep_alive().keep_alive, None);

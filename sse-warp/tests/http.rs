@@ -1,12 +1,12 @@
-//! sse-warp over real HTTP: a warp server on 127.0.0.1 and a hyper client, through every
-//! scenario of `sse-testing`.
+//! ssekit-warp over real HTTP: a warp server on 127.0.0.1 and a hyper client, through every
+//! scenario of `ssekit-testing`.
 
 use std::net::SocketAddr;
 
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
-use sse_testing::{Framework, Setup, scenarios};
-use sse_warp::Sse;
+use ssekit_testing::{Framework, Setup, scenarios};
+use ssekit_warp::Sse;
 use tokio::net::TcpListener;
 use tower::{ServiceBuilder, ServiceExt};
 use tower_http::compression::CompressionLayer;
@@ -25,8 +25,8 @@ impl Framework for Warp {
             compression,
         } = setup;
         let events = warp::path("events")
-            .and(sse_warp::accepts_event_stream())
-            .and(sse_warp::last_event_id())
+            .and(ssekit_warp::accepts_event_stream())
+            .and(ssekit_warp::last_event_id())
             .map(move |last_event_id| {
                 let sse = Sse::new(source(last_event_id));
                 match keep_alive.clone() {
@@ -60,7 +60,7 @@ impl Framework for Warp {
     }
 }
 
-sse_testing::all_scenario_tests!(Warp);
+ssekit_testing::all_scenario_tests!(Warp);
 
 #[tokio::test]
 async fn frames_arrive_as_sent_with_keep_alive() {

@@ -1,5 +1,5 @@
 //! A real HTTP client for event streams: hyper over a loopback TCP connection, HTTP/1.1 or
-//! HTTP/2 with prior knowledge, decoding the body with `sse-core` as it arrives.
+//! HTTP/2 with prior knowledge, decoding the body with `ssekit-core` as it arrives.
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -11,7 +11,7 @@ use http::{HeaderMap, Request, StatusCode};
 use http_body_util::{BodyExt, Empty};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use sse_core::{Decoded, Decoder, Limits, Message};
+use ssekit_core::{Decoded, Decoder, Limits, Message};
 use tokio::net::TcpStream;
 use tokio::task::JoinHandle;
 

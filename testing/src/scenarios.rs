@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use futures_util::stream::{self, BoxStream, StreamExt};
 use http::{StatusCode, Version};
-use sse_core::{Decoded, Event, KeepAlive, Message};
+use ssekit_core::{Decoded, Event, KeepAlive, Message};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::client::{BodyEnd, Get, PATIENCE, Protocol};

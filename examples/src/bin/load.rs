@@ -38,7 +38,7 @@ const MAX_IDLE: usize = 19_000;
 const USAGE: &str = "usage: load run [--servers a,b,..] [--idle N] [--fanout N] [--fanout-events K]
                 [--interval-ms M] [--push N] [--talk]
        load serve --server NAME
-servers: sse-axum+hub, sse-axum+hub:http1, sse-warp+hub, axum-sse, axum-ws, and the
+servers: ssekit-axum+hub, ssekit-axum+hub:http1, ssekit-warp+hub, axum-sse, axum-ws, and the
          floors floor:hyper-http1, floor:hyper-auto, floor:tcp (all by default)
   --idle N           idle connections to hold (default 19000, at most 19000)
   --fanout N         fan-out subscribers (default 10000)
@@ -241,7 +241,7 @@ fn run(plan: &Plan) -> Result<(), String> {
             events_path: "/talk".into(),
         };
         let idle = runtime.block_on(idle_memory(plan, &target))?;
-        println!("| talk (sse-axum+hub) | {idle} | | | | | | | | | | | |");
+        println!("| talk (ssekit-axum+hub) | {idle} | | | | | | | | | | | |");
         drop(server);
     }
     Ok(())

@@ -7,7 +7,7 @@ use std::os::fd::{AsRawFd, RawFd};
 
 use nix::sys::socket::{ControlMessageOwned, MsgFlags, recvmsg, setsockopt, sockopt};
 use nix::sys::time::TimeSpec;
-use sse_core::{DecodedRef, Decoder};
+use ssekit_core::{DecodedRef, Decoder};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, Interest};
 use tokio::net::{TcpSocket, TcpStream};
 

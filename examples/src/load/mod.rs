@@ -1,5 +1,5 @@
 //! A load tool for event-stream servers, and the servers it compares: this library's axum
-//! and warp adapters fed by `sse-hub`, axum's own `Sse`, and an axum WebSocket.
+//! and warp adapters fed by `ssekit-hub`, axum's own `Sse`, and an axum WebSocket.
 //!
 //! `cargo run --release -p examples --bin load -- --help` runs it; `BENCHMARKS.md` holds its
 //! figures and the exact commands. It talks to 127.0.0.1 only, and every phase is bounded in

@@ -25,8 +25,8 @@ use futures_util::{SinkExt, Stream, stream};
 use http_body_util::StreamBody;
 use hyper::body::Frame;
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use sse_core::Event;
-use sse_hub::{Hub, HubConfig, Retention};
+use ssekit_core::Event;
+use ssekit_hub::{Hub, HubConfig, Retention};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::broadcast;
@@ -40,13 +40,13 @@ const TOPIC: &str = "load";
 /// Which server answers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ServerKind {
-    /// This library's axum adapter, subscribers fed by `sse-hub`, served by `axum::serve`
+    /// This library's axum adapter, subscribers fed by `ssekit-hub`, served by `axum::serve`
     /// as the other axum servers are.
     SseAxum,
     /// [`Self::SseAxum`] served as `talk` serves it: HTTP/1.1 alone, no vectored writes
     /// ([`crate::http1`]).
     SseAxumHttp1,
-    /// This library's warp adapter, subscribers fed by `sse-hub`.
+    /// This library's warp adapter, subscribers fed by `ssekit-hub`.
     SseWarp,
     /// axum's own `Sse`, subscribers fed by a tokio `broadcast` channel (each connection
     /// encodes each event).
@@ -95,9 +95,9 @@ impl ServerKind {
 impl fmt::Display for ServerKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            Self::SseAxum => "sse-axum+hub",
-            Self::SseAxumHttp1 => "sse-axum+hub:http1",
-            Self::SseWarp => "sse-warp+hub",
+            Self::SseAxum => "ssekit-axum+hub",
+            Self::SseAxumHttp1 => "ssekit-axum+hub:http1",
+            Self::SseWarp => "ssekit-warp+hub",
             Self::AxumSse => "axum-sse",
             Self::AxumWs => "axum-ws",
             Self::HyperFloor => "floor:hyper-http1",
@@ -264,11 +264,11 @@ async fn start_fanout(State(feed): State<Feed>, RawQuery(query): RawQuery) -> St
 }
 
 async fn ours_events(State(feed): State<Feed>) -> Response {
-    sse_axum::Sse::from_frames(feed.hub().subscribe(TOPIC, None)).into_response()
+    ssekit_axum::Sse::from_frames(feed.hub().subscribe(TOPIC, None)).into_response()
 }
 
 async fn ours_push(RawQuery(query): RawQuery) -> Response {
-    sse_axum::Sse::new(push_events(query.as_deref())).into_response()
+    ssekit_axum::Sse::new(push_events(query.as_deref())).into_response()
 }
 
 async fn axum_sse_events(State(feed): State<Feed>) -> Response {
@@ -337,13 +337,13 @@ async fn ws_push(RawQuery(query): RawQuery, upgrade: WebSocketUpgrade) -> Respon
 async fn serve_warp(feed: Feed, listener: TcpListener) {
     let hub = feed.hub().clone();
     let events = warp::get().and(warp::path("events")).map(move || {
-        warp::Reply::into_response(sse_warp::Sse::from_frames(hub.subscribe(TOPIC, None)))
+        warp::Reply::into_response(ssekit_warp::Sse::from_frames(hub.subscribe(TOPIC, None)))
     });
     let push = warp::get()
         .and(warp::path("push"))
         .and(raw_query())
         .map(|query: Option<String>| {
-            warp::Reply::into_response(sse_warp::Sse::new(push_events(query.as_deref())))
+            warp::Reply::into_response(ssekit_warp::Sse::new(push_events(query.as_deref())))
         });
     let fanout = warp::post().and(warp::path("fanout")).and(raw_query()).map(
         move |query: Option<String>| {

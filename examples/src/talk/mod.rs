@@ -10,7 +10,7 @@
 //! What the original gets wrong, and this one fixes:
 //!
 //! - it sends the same `id` (the connection's start time) on every event: here the events
-//!   come from one [`sse_hub`] topic, and each has its sequence number as its id;
+//!   come from one [`ssekit_hub`] topic, and each has its sequence number as its id;
 //! - it ignores `Last-Event-ID`: here a reconnecting browser gets every event it missed (the
 //!   hub retains the last [`RETAINED_EVENTS`]), then the live ones, nothing lost or repeated;
 //!   an id the hub does not know (one from before a restart, or long expired) gets every
@@ -39,8 +39,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt, stream};
-use sse_core::Event;
-use sse_hub::{Hub, HubConfig, OnUnknownId, Retention, Topic};
+use ssekit_core::Event;
+use ssekit_hub::{Hub, HubConfig, OnUnknownId, Retention, Topic};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::time::MissedTickBehavior;
@@ -75,9 +75,9 @@ pub fn answer(path: &str, accepts_event_stream: bool) -> Answer {
 /// The web framework that serves the rules.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Framework {
-    /// axum, through `sse-axum`.
+    /// axum, through `ssekit-axum`.
     Axum,
-    /// warp, through `sse-warp`.
+    /// warp, through `ssekit-warp`.
     Warp,
 }
 

@@ -1,10 +1,10 @@
-//! The rules of [`answer`](super::answer), served by axum through `sse-axum`.
+//! The rules of [`answer`](super::answer), served by axum through `ssekit-axum`.
 
 use axum::Router;
 use axum::extract::State;
 use axum::http::{StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
-use sse_axum::{AcceptsEventStream, LastEventId, Sse};
+use ssekit_axum::{AcceptsEventStream, LastEventId, Sse};
 
 use super::{Answer, PAGE, Talk, answer};
 

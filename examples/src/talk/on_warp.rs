@@ -1,4 +1,4 @@
-//! The rules of [`answer`](super::answer), served by warp through `sse-warp`.
+//! The rules of [`answer`](super::answer), served by warp through `ssekit-warp`.
 
 use std::convert::Infallible;
 
@@ -12,9 +12,9 @@ use super::{Answer, PAGE, Talk, answer};
 /// Requests that ask for an event stream, then everything else; any method.
 pub fn routes(talk: Talk) -> impl Filter<Extract = (Response,), Error = Infallible> + Clone {
     let stream_talk = talk.clone();
-    let streams = sse_warp::accepts_event_stream()
+    let streams = ssekit_warp::accepts_event_stream()
         .and(warp::path::full())
-        .and(sse_warp::last_event_id())
+        .and(ssekit_warp::last_event_id())
         .map(move |path: FullPath, last_event_id: Option<String>| {
             respond(&stream_talk, path.as_str(), true, last_event_id.as_deref())
         });
@@ -26,7 +26,7 @@ pub fn routes(talk: Talk) -> impl Filter<Extract = (Response,), Error = Infallib
 fn respond(talk: &Talk, path: &str, accepts: bool, last_event_id: Option<&str>) -> Response {
     match answer(path, accepts) {
         Answer::EventStream => {
-            sse_warp::Sse::from_frames(talk.events(last_event_id)).into_response()
+            ssekit_warp::Sse::from_frames(talk.events(last_event_id)).into_response()
         }
         Answer::NotFound => StatusCode::NOT_FOUND.into_response(),
         Answer::Page => warp::reply::html(PAGE).into_response(),

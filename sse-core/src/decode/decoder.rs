@@ -35,7 +35,7 @@ const FIELD_NAME_HEAD: usize = "event:".len();
 /// # Example
 ///
 /// ```
-/// use sse_core::{Decoded, Decoder, Message};
+/// use ssekit_core::{Decoded, Decoder, Message};
 ///
 /// let mut decoder = Decoder::new();
 /// decoder.push(b"event: greeting\ndata: hel");
@@ -48,7 +48,7 @@ const FIELD_NAME_HEAD: usize = "event:".len();
 /// );
 /// decoder.finish();
 /// assert_eq!(decoder.next_decoded()?, None);
-/// # Ok::<(), sse_core::DecodeError>(())
+/// # Ok::<(), ssekit_core::DecodeError>(())
 /// ```
 #[derive(Debug)]
 pub struct Decoder {
@@ -68,7 +68,7 @@ impl Decoder {
     /// # Example
     ///
     /// ```
-    /// let decoder = sse_core::Decoder::new();
+    /// let decoder = ssekit_core::Decoder::new();
     /// assert_eq!(decoder.last_event_id(), "");
     /// ```
     pub fn new() -> Self {
@@ -80,7 +80,7 @@ impl Decoder {
     /// # Example
     ///
     /// ```
-    /// use sse_core::{Decoder, Limits};
+    /// use ssekit_core::{Decoder, Limits};
     ///
     /// let decoder = Decoder::with_limits(Limits::unlimited());
     /// assert_eq!(decoder.limits(), Limits::unlimited());
@@ -100,13 +100,13 @@ impl Decoder {
     /// # Example
     ///
     /// ```
-    /// use sse_core::{Decoded, Decoder};
+    /// use ssekit_core::{Decoded, Decoder};
     ///
     /// let mut decoder = Decoder::new();
     /// decoder.set_emit_comments(true);
     /// decoder.push(b":ping\n");
     /// assert_eq!(decoder.next_decoded()?, Some(Decoded::Comment("ping".into())));
-    /// # Ok::<(), sse_core::DecodeError>(())
+    /// # Ok::<(), ssekit_core::DecodeError>(())
     /// ```
     pub fn set_emit_comments(&mut self, emit: bool) {
         self.state.emit_comments = emit;
@@ -119,11 +119,11 @@ impl Decoder {
     /// # Example
     ///
     /// ```
-    /// let mut decoder = sse_core::Decoder::new();
+    /// let mut decoder = ssekit_core::Decoder::new();
     /// decoder.push(b"data: x\n");
     /// decoder.push(bytes::Bytes::from_static(b"\n"));
     /// assert!(decoder.next_decoded()?.is_some());
-    /// # Ok::<(), sse_core::DecodeError>(())
+    /// # Ok::<(), ssekit_core::DecodeError>(())
     /// ```
     pub fn push(&mut self, bytes: impl AsRef<[u8]>) {
         self.push_slice(bytes.as_ref());
@@ -149,11 +149,11 @@ impl Decoder {
     /// # Example
     ///
     /// ```
-    /// let mut decoder = sse_core::Decoder::new();
+    /// let mut decoder = ssekit_core::Decoder::new();
     /// decoder.push(b"data: never closed\n");
     /// decoder.finish();
     /// assert_eq!(decoder.next_decoded()?, None);
-    /// # Ok::<(), sse_core::DecodeError>(())
+    /// # Ok::<(), ssekit_core::DecodeError>(())
     /// ```
     pub fn finish(&mut self) {
         self.lines.finish();
@@ -173,7 +173,7 @@ impl Decoder {
     /// # Example
     ///
     /// ```
-    /// use sse_core::{Decoded, Decoder};
+    /// use ssekit_core::{Decoded, Decoder};
     ///
     /// let mut decoder = Decoder::new();
     /// decoder.push(b"data: 1\n\ndata: 2\n\n");
@@ -184,7 +184,7 @@ impl Decoder {
     ///     }
     /// }
     /// assert_eq!(data, ["1", "2"]);
-    /// # Ok::<(), sse_core::DecodeError>(())
+    /// # Ok::<(), ssekit_core::DecodeError>(())
     /// ```
     pub fn next_decoded(&mut self) -> Result<Option<Decoded>, DecodeError> {
         let Some(outcome) = self.next_outcome()? else {
@@ -208,7 +208,7 @@ impl Decoder {
     /// # Example
     ///
     /// ```
-    /// use sse_core::{DecodedRef, Decoder};
+    /// use ssekit_core::{DecodedRef, Decoder};
     ///
     /// let mut decoder = Decoder::new();
     /// decoder.push(b"data: {\"token\":\"hi\"}\n\n");
@@ -219,7 +219,7 @@ impl Decoder {
     ///     }
     /// }
     /// assert_eq!(total, 14);
-    /// # Ok::<(), sse_core::DecodeError>(())
+    /// # Ok::<(), ssekit_core::DecodeError>(())
     /// ```
     pub fn next_decoded_ref(&mut self) -> Result<Option<DecodedRef<'_>>, DecodeError> {
         let Some(outcome) = self.next_outcome()? else {
@@ -338,14 +338,14 @@ impl Decoder {
     /// # Example
     ///
     /// ```
-    /// let mut decoder = sse_core::Decoder::new();
+    /// let mut decoder = ssekit_core::Decoder::new();
     /// decoder.push(b"id: 3\n");
     /// while decoder.next_decoded()?.is_some() {}
     /// assert_eq!(decoder.last_event_id(), "");
     /// decoder.push(b"\n");
     /// while decoder.next_decoded()?.is_some() {}
     /// assert_eq!(decoder.last_event_id(), "3");
-    /// # Ok::<(), sse_core::DecodeError>(())
+    /// # Ok::<(), ssekit_core::DecodeError>(())
     /// ```
     pub fn last_event_id(&self) -> &str {
         &self.state.last_event_id
@@ -358,11 +358,11 @@ impl Decoder {
     /// ```
     /// use std::time::Duration;
     ///
-    /// let mut decoder = sse_core::Decoder::new();
+    /// let mut decoder = ssekit_core::Decoder::new();
     /// decoder.push(b"retry: 1500\nretry: +5\n");
     /// while decoder.next_decoded()?.is_some() {}
     /// assert_eq!(decoder.reconnection_time(), Some(Duration::from_millis(1500)));
-    /// # Ok::<(), sse_core::DecodeError>(())
+    /// # Ok::<(), ssekit_core::DecodeError>(())
     /// ```
     pub fn reconnection_time(&self) -> Option<Duration> {
         self.state.reconnection_time
@@ -374,11 +374,11 @@ impl Decoder {
     /// # Example
     ///
     /// ```
-    /// let mut decoder = sse_core::Decoder::new();
+    /// let mut decoder = ssekit_core::Decoder::new();
     /// decoder.push(b"data: abc\ndata: d");
     /// while decoder.next_decoded()?.is_some() {}
     /// assert_eq!(decoder.buffered_len(), 4 + 7); // "abc\n" gathered, "data: d" waiting
-    /// # Ok::<(), sse_core::DecodeError>(())
+    /// # Ok::<(), ssekit_core::DecodeError>(())
     /// ```
     pub fn buffered_len(&self) -> usize {
         self.lines.partial_len() + self.state.buffered_len()
@@ -389,7 +389,7 @@ impl Decoder {
     /// # Example
     ///
     /// ```
-    /// use sse_core::{Decoder, Limits};
+    /// use ssekit_core::{Decoder, Limits};
     ///
     /// assert_eq!(Decoder::new().limits(), Limits::default());
     /// ```

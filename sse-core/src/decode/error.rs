@@ -9,7 +9,7 @@ use std::fmt;
 /// # Example
 ///
 /// ```
-/// use sse_core::{DecodeError, Decoder, Limits};
+/// use ssekit_core::{DecodeError, Decoder, Limits};
 ///
 /// let mut decoder = Decoder::with_limits(Limits::new().max_line_len(8));
 /// decoder.push(b"data: far too long\n\ndata: ok\n\n");

@@ -25,7 +25,7 @@ pub const DEFAULT_MAX_EVENT_SIZE: usize = 16 * 1024 * 1024;
 /// # Example
 ///
 /// ```
-/// use sse_core::{Decoder, Limits};
+/// use ssekit_core::{Decoder, Limits};
 ///
 /// let limits = Limits::default().max_line_len(1 << 20).max_event_size(4 << 20);
 /// assert_eq!(limits.max_line_len, 1 << 20);
@@ -47,7 +47,7 @@ impl Limits {
     /// # Example
     ///
     /// ```
-    /// use sse_core::{Limits, DEFAULT_MAX_LINE_LEN};
+    /// use ssekit_core::{Limits, DEFAULT_MAX_LINE_LEN};
     ///
     /// assert_eq!(Limits::new().max_line_len, DEFAULT_MAX_LINE_LEN);
     /// ```
@@ -64,7 +64,7 @@ impl Limits {
     /// # Example
     ///
     /// ```
-    /// assert_eq!(sse_core::Limits::unlimited().max_event_size, usize::MAX);
+    /// assert_eq!(ssekit_core::Limits::unlimited().max_event_size, usize::MAX);
     /// ```
     pub const fn unlimited() -> Self {
         Self {
@@ -78,7 +78,7 @@ impl Limits {
     /// # Example
     ///
     /// ```
-    /// assert_eq!(sse_core::Limits::new().max_line_len(80).max_line_len, 80);
+    /// assert_eq!(ssekit_core::Limits::new().max_line_len(80).max_line_len, 80);
     /// ```
     #[must_use]
     pub const fn max_line_len(mut self, bytes: usize) -> Self {
@@ -91,7 +91,7 @@ impl Limits {
     /// # Example
     ///
     /// ```
-    /// assert_eq!(sse_core::Limits::new().max_event_size(80).max_event_size, 80);
+    /// assert_eq!(ssekit_core::Limits::new().max_event_size(80).max_event_size, 80);
     /// ```
     #[must_use]
     pub const fn max_event_size(mut self, bytes: usize) -> Self {

@@ -12,7 +12,7 @@ const DEFAULT_EVENT_TYPE: &str = "message";
 ///
 /// ```
 /// use std::time::Duration;
-/// use sse_core::{Decoded, Decoder};
+/// use ssekit_core::{Decoded, Decoder};
 ///
 /// let mut decoder = Decoder::new();
 /// decoder.set_emit_comments(true);
@@ -20,7 +20,7 @@ const DEFAULT_EVENT_TYPE: &str = "message";
 /// assert_eq!(decoder.next_decoded()?, Some(Decoded::Comment(" keep-alive".into())));
 /// assert_eq!(decoder.next_decoded()?, Some(Decoded::Retry(Duration::from_millis(500))));
 /// assert!(matches!(decoder.next_decoded()?, Some(Decoded::Message(m)) if m.data() == "hi"));
-/// # Ok::<(), sse_core::DecodeError>(())
+/// # Ok::<(), ssekit_core::DecodeError>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -39,13 +39,13 @@ pub enum Decoded {
 /// # Example
 ///
 /// ```
-/// use sse_core::{Decoded, Decoder, Message};
+/// use ssekit_core::{Decoded, Decoder, Message};
 ///
 /// let mut decoder = Decoder::new();
 /// decoder.push(b"id: 7\ndata: a\ndata: b\n\n");
 /// let Some(Decoded::Message(message)) = decoder.next_decoded()? else { panic!() };
 /// assert_eq!(message, Message::new("message", "a\nb", "7"));
-/// # Ok::<(), sse_core::DecodeError>(())
+/// # Ok::<(), ssekit_core::DecodeError>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Message {
@@ -61,7 +61,7 @@ impl Message {
     /// # Example
     ///
     /// ```
-    /// let message = sse_core::Message::new("", "data", "");
+    /// let message = ssekit_core::Message::new("", "data", "");
     /// assert_eq!(message.event_type(), "message");
     /// ```
     pub fn new(
@@ -89,7 +89,7 @@ impl Message {
     /// # Example
     ///
     /// ```
-    /// assert_eq!(sse_core::Message::new("tick", "", "").event_type(), "tick");
+    /// assert_eq!(ssekit_core::Message::new("tick", "", "").event_type(), "tick");
     /// ```
     pub fn event_type(&self) -> &str {
         if self.event_type.is_empty() {
@@ -104,7 +104,7 @@ impl Message {
     /// # Example
     ///
     /// ```
-    /// assert_eq!(sse_core::Message::new("", "a\nb", "").data(), "a\nb");
+    /// assert_eq!(ssekit_core::Message::new("", "a\nb", "").data(), "a\nb");
     /// ```
     pub fn data(&self) -> &str {
         &self.data
@@ -116,7 +116,7 @@ impl Message {
     /// # Example
     ///
     /// ```
-    /// assert_eq!(sse_core::Message::new("", "", "41").last_event_id(), "41");
+    /// assert_eq!(ssekit_core::Message::new("", "", "41").last_event_id(), "41");
     /// ```
     pub fn last_event_id(&self) -> &str {
         &self.last_event_id
@@ -127,7 +127,7 @@ impl Message {
     /// # Example
     ///
     /// ```
-    /// let data: String = sse_core::Message::new("", "payload", "").into_data();
+    /// let data: String = ssekit_core::Message::new("", "payload", "").into_data();
     /// assert_eq!(data, "payload");
     /// ```
     pub fn into_data(self) -> String {
@@ -141,7 +141,7 @@ impl Message {
 /// # Example
 ///
 /// ```
-/// use sse_core::{Decoded, DecodedRef, Decoder};
+/// use ssekit_core::{Decoded, DecodedRef, Decoder};
 ///
 /// let mut decoder = Decoder::new();
 /// decoder.push(b"retry: 10\ndata: x\n\n");
@@ -149,7 +149,7 @@ impl Message {
 /// assert!(matches!(first, DecodedRef::Retry(_)));
 /// let second: Decoded = decoder.next_decoded_ref()?.unwrap().into_owned();
 /// assert!(matches!(second, Decoded::Message(m) if m.data() == "x"));
-/// # Ok::<(), sse_core::DecodeError>(())
+/// # Ok::<(), ssekit_core::DecodeError>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -168,7 +168,7 @@ impl DecodedRef<'_> {
     /// # Example
     ///
     /// ```
-    /// use sse_core::{Decoded, DecodedRef};
+    /// use ssekit_core::{Decoded, DecodedRef};
     ///
     /// let owned = DecodedRef::Comment("ping".into()).into_owned();
     /// assert_eq!(owned, Decoded::Comment("ping".to_string()));
@@ -188,14 +188,14 @@ impl DecodedRef<'_> {
 /// # Example
 ///
 /// ```
-/// use sse_core::{DecodedRef, Decoder, Message};
+/// use ssekit_core::{DecodedRef, Decoder, Message};
 ///
 /// let mut decoder = Decoder::new();
 /// decoder.push(b"id: 3\nevent: tick\ndata: a\n\n");
 /// let Some(DecodedRef::Message(message)) = decoder.next_decoded_ref()? else { panic!() };
 /// assert_eq!((message.event_type(), message.data(), message.last_event_id()), ("tick", "a", "3"));
 /// assert_eq!(message.into_owned(), Message::new("tick", "a", "3"));
-/// # Ok::<(), sse_core::DecodeError>(())
+/// # Ok::<(), ssekit_core::DecodeError>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MessageRef<'a> {
@@ -223,11 +223,11 @@ impl<'a> MessageRef<'a> {
     /// # Example
     ///
     /// ```
-    /// let mut decoder = sse_core::Decoder::new();
+    /// let mut decoder = ssekit_core::Decoder::new();
     /// decoder.push(b"data: x\n\n");
-    /// let Some(sse_core::DecodedRef::Message(message)) = decoder.next_decoded_ref()? else { panic!() };
+    /// let Some(ssekit_core::DecodedRef::Message(message)) = decoder.next_decoded_ref()? else { panic!() };
     /// assert_eq!(message.event_type(), "message");
-    /// # Ok::<(), sse_core::DecodeError>(())
+    /// # Ok::<(), ssekit_core::DecodeError>(())
     /// ```
     pub fn event_type(&self) -> &str {
         if self.event_type.is_empty() {
@@ -242,11 +242,11 @@ impl<'a> MessageRef<'a> {
     /// # Example
     ///
     /// ```
-    /// let mut decoder = sse_core::Decoder::new();
+    /// let mut decoder = ssekit_core::Decoder::new();
     /// decoder.push(b"data: a\ndata: b\n\n");
-    /// let Some(sse_core::DecodedRef::Message(message)) = decoder.next_decoded_ref()? else { panic!() };
+    /// let Some(ssekit_core::DecodedRef::Message(message)) = decoder.next_decoded_ref()? else { panic!() };
     /// assert_eq!(message.data(), "a\nb");
-    /// # Ok::<(), sse_core::DecodeError>(())
+    /// # Ok::<(), ssekit_core::DecodeError>(())
     /// ```
     pub fn data(&self) -> &str {
         &self.data
@@ -257,11 +257,11 @@ impl<'a> MessageRef<'a> {
     /// # Example
     ///
     /// ```
-    /// let mut decoder = sse_core::Decoder::new();
+    /// let mut decoder = ssekit_core::Decoder::new();
     /// decoder.push(b"id: 9\ndata: x\n\n");
-    /// let Some(sse_core::DecodedRef::Message(message)) = decoder.next_decoded_ref()? else { panic!() };
+    /// let Some(ssekit_core::DecodedRef::Message(message)) = decoder.next_decoded_ref()? else { panic!() };
     /// assert_eq!(message.last_event_id(), "9");
-    /// # Ok::<(), sse_core::DecodeError>(())
+    /// # Ok::<(), ssekit_core::DecodeError>(())
     /// ```
     pub fn last_event_id(&self) -> &str {
         self.last_event_id
@@ -273,12 +273,12 @@ impl<'a> MessageRef<'a> {
     /// # Example
     ///
     /// ```
-    /// let mut decoder = sse_core::Decoder::new();
+    /// let mut decoder = ssekit_core::Decoder::new();
     /// decoder.push(b"data: x\n\n");
-    /// let Some(sse_core::DecodedRef::Message(message)) = decoder.next_decoded_ref()? else { panic!() };
-    /// let owned: sse_core::Message = message.into_owned();
+    /// let Some(ssekit_core::DecodedRef::Message(message)) = decoder.next_decoded_ref()? else { panic!() };
+    /// let owned: ssekit_core::Message = message.into_owned();
     /// assert_eq!(owned.data(), "x");
-    /// # Ok::<(), sse_core::DecodeError>(())
+    /// # Ok::<(), ssekit_core::DecodeError>(())
     /// ```
     pub fn into_owned(self) -> Message {
         Message::from_parts(

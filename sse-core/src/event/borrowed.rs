@@ -20,7 +20,7 @@ use crate::encode;
 ///
 /// ```
 /// use bytes::BytesMut;
-/// use sse_core::EventRef;
+/// use ssekit_core::EventRef;
 ///
 /// let payloads = ["{\"n\":1}", "{\"n\":2}"];
 /// let mut buf = BytesMut::new();
@@ -32,7 +32,7 @@ use crate::encode;
 ///     # assert_eq!(buf, expected.as_bytes());
 ///     buf.clear();
 /// }
-/// # Ok::<(), sse_core::FieldError>(())
+/// # Ok::<(), ssekit_core::FieldError>(())
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct EventRef<'a> {
@@ -49,7 +49,7 @@ impl<'a> EventRef<'a> {
     /// # Example
     ///
     /// ```
-    /// let event = sse_core::EventRef::new("hello");
+    /// let event = ssekit_core::EventRef::new("hello");
     /// assert_eq!(event.to_bytes(), "data: hello\n\n");
     /// ```
     #[must_use]
@@ -70,10 +70,10 @@ impl<'a> EventRef<'a> {
     /// # Example
     ///
     /// ```
-    /// let event = sse_core::EventRef::new("x").with_event_type("update")?;
+    /// let event = ssekit_core::EventRef::new("x").with_event_type("update")?;
     /// assert_eq!(event.to_bytes(), "event: update\ndata: x\n\n");
-    /// assert!(sse_core::EventRef::new("x").with_event_type("a\nb").is_err());
-    /// # Ok::<(), sse_core::FieldError>(())
+    /// assert!(ssekit_core::EventRef::new("x").with_event_type("a\nb").is_err());
+    /// # Ok::<(), ssekit_core::FieldError>(())
     /// ```
     pub fn with_event_type(mut self, event_type: &'a str) -> Result<Self, FieldError> {
         check_single_line(event_type, Field::EventType)?;
@@ -90,10 +90,10 @@ impl<'a> EventRef<'a> {
     /// # Example
     ///
     /// ```
-    /// let event = sse_core::EventRef::new("x").with_id("42")?;
+    /// let event = ssekit_core::EventRef::new("x").with_id("42")?;
     /// assert_eq!(event.to_bytes(), "id: 42\ndata: x\n\n");
-    /// assert!(sse_core::EventRef::new("x").with_id("4\u{0}2").is_err());
-    /// # Ok::<(), sse_core::FieldError>(())
+    /// assert!(ssekit_core::EventRef::new("x").with_id("4\u{0}2").is_err());
+    /// # Ok::<(), ssekit_core::FieldError>(())
     /// ```
     pub fn with_id(mut self, id: &'a str) -> Result<Self, FieldError> {
         check_id(id)?;
@@ -108,7 +108,7 @@ impl<'a> EventRef<'a> {
     /// ```
     /// use std::time::Duration;
     ///
-    /// let event = sse_core::EventRef::new("x").with_retry(Duration::from_millis(2500));
+    /// let event = ssekit_core::EventRef::new("x").with_retry(Duration::from_millis(2500));
     /// assert_eq!(event.to_bytes(), "retry: 2500\ndata: x\n\n");
     /// ```
     #[must_use]
@@ -123,7 +123,7 @@ impl<'a> EventRef<'a> {
     /// # Example
     ///
     /// ```
-    /// let event = sse_core::EventRef::new("x").with_comment("note");
+    /// let event = ssekit_core::EventRef::new("x").with_comment("note");
     /// assert_eq!(event.to_bytes(), ":note\ndata: x\n\n");
     /// ```
     #[must_use]
@@ -137,7 +137,7 @@ impl<'a> EventRef<'a> {
     /// # Example
     ///
     /// ```
-    /// assert_eq!(sse_core::EventRef::new("hi").data(), "hi");
+    /// assert_eq!(ssekit_core::EventRef::new("hi").data(), "hi");
     /// ```
     pub fn data(&self) -> &'a str {
         self.data
@@ -148,9 +148,9 @@ impl<'a> EventRef<'a> {
     /// # Example
     ///
     /// ```
-    /// let event = sse_core::EventRef::new("x").with_event_type("tick")?;
+    /// let event = ssekit_core::EventRef::new("x").with_event_type("tick")?;
     /// assert_eq!(event.event_type(), Some("tick"));
-    /// # Ok::<(), sse_core::FieldError>(())
+    /// # Ok::<(), ssekit_core::FieldError>(())
     /// ```
     pub fn event_type(&self) -> Option<&'a str> {
         self.event_type
@@ -161,9 +161,9 @@ impl<'a> EventRef<'a> {
     /// # Example
     ///
     /// ```
-    /// let event = sse_core::EventRef::new("x").with_id("7")?;
+    /// let event = ssekit_core::EventRef::new("x").with_id("7")?;
     /// assert_eq!(event.id(), Some("7"));
-    /// # Ok::<(), sse_core::FieldError>(())
+    /// # Ok::<(), ssekit_core::FieldError>(())
     /// ```
     pub fn id(&self) -> Option<&'a str> {
         self.id
@@ -176,7 +176,7 @@ impl<'a> EventRef<'a> {
     /// ```
     /// use std::time::Duration;
     ///
-    /// let event = sse_core::EventRef::new("x").with_retry(Duration::from_secs(1));
+    /// let event = ssekit_core::EventRef::new("x").with_retry(Duration::from_secs(1));
     /// assert_eq!(event.retry(), Some(Duration::from_secs(1)));
     /// ```
     pub fn retry(&self) -> Option<Duration> {
@@ -188,7 +188,7 @@ impl<'a> EventRef<'a> {
     /// # Example
     ///
     /// ```
-    /// let event = sse_core::EventRef::new("x").with_comment("c");
+    /// let event = ssekit_core::EventRef::new("x").with_comment("c");
     /// assert_eq!(event.comment(), Some("c"));
     /// ```
     pub fn comment(&self) -> Option<&'a str> {
@@ -200,7 +200,7 @@ impl<'a> EventRef<'a> {
     /// # Example
     ///
     /// ```
-    /// let event = sse_core::EventRef::new("a\nb");
+    /// let event = ssekit_core::EventRef::new("a\nb");
     /// assert_eq!(event.encoded_len(), "data: a\ndata: b\n\n".len());
     /// ```
     pub fn encoded_len(&self) -> usize {
@@ -214,7 +214,7 @@ impl<'a> EventRef<'a> {
     ///
     /// ```
     /// let mut buf = bytes::BytesMut::new();
-    /// sse_core::EventRef::new("one\ntwo").encode_into(&mut buf);
+    /// ssekit_core::EventRef::new("one\ntwo").encode_into(&mut buf);
     /// assert_eq!(buf, "data: one\ndata: two\n\n");
     /// ```
     pub fn encode_into(&self, buf: &mut BytesMut) {
@@ -226,7 +226,7 @@ impl<'a> EventRef<'a> {
     /// # Example
     ///
     /// ```
-    /// assert_eq!(sse_core::EventRef::new("hi").to_bytes(), "data: hi\n\n");
+    /// assert_eq!(ssekit_core::EventRef::new("hi").to_bytes(), "data: hi\n\n");
     /// ```
     pub fn to_bytes(&self) -> Bytes {
         let mut buf = BytesMut::with_capacity(self.encoded_len());
@@ -239,9 +239,9 @@ impl<'a> EventRef<'a> {
     /// # Example
     ///
     /// ```
-    /// let event = sse_core::EventRef::new("x").with_id("1")?.to_event();
-    /// assert_eq!(event, sse_core::Event::new("x").with_id("1")?);
-    /// # Ok::<(), sse_core::FieldError>(())
+    /// let event = ssekit_core::EventRef::new("x").with_id("1")?.to_event();
+    /// assert_eq!(event, ssekit_core::Event::new("x").with_id("1")?);
+    /// # Ok::<(), ssekit_core::FieldError>(())
     /// ```
     #[must_use]
     pub fn to_event(&self) -> Event {

@@ -29,7 +29,7 @@ use crate::{encode, scan};
 ///
 /// ```
 /// use std::time::Duration;
-/// use sse_core::Event;
+/// use ssekit_core::Event;
 ///
 /// let event = Event::new("line one\nline two")
 ///     .with_event_type("tick")?
@@ -39,7 +39,7 @@ use crate::{encode, scan};
 ///     event.to_bytes(),
 ///     "event: tick\nid: 7\nretry: 3000\ndata: line one\ndata: line two\n\n"
 /// );
-/// # Ok::<(), sse_core::FieldError>(())
+/// # Ok::<(), ssekit_core::FieldError>(())
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Event {
@@ -56,7 +56,7 @@ impl Event {
     /// # Example
     ///
     /// ```
-    /// let event = sse_core::Event::new("hello");
+    /// let event = ssekit_core::Event::new("hello");
     /// assert_eq!(event.to_bytes(), "data: hello\n\n");
     /// ```
     #[must_use]
@@ -78,7 +78,7 @@ impl Event {
     /// # Example
     ///
     /// ```
-    /// use sse_core::{Event, Field, FieldError};
+    /// use ssekit_core::{Event, Field, FieldError};
     ///
     /// let event = Event::new("x").with_event_type("update")?;
     /// assert_eq!(event.event_type(), Some("update"));
@@ -106,7 +106,7 @@ impl Event {
     /// # Example
     ///
     /// ```
-    /// use sse_core::{Event, FieldError};
+    /// use ssekit_core::{Event, FieldError};
     ///
     /// let event = Event::new("x").with_id("42")?;
     /// assert_eq!(event.id(), Some("42"));
@@ -128,7 +128,7 @@ impl Event {
     /// ```
     /// use std::time::Duration;
     ///
-    /// let event = sse_core::Event::new("x").with_retry(Duration::from_millis(2500));
+    /// let event = ssekit_core::Event::new("x").with_retry(Duration::from_millis(2500));
     /// assert_eq!(event.to_bytes(), "retry: 2500\ndata: x\n\n");
     /// ```
     #[must_use]
@@ -144,7 +144,7 @@ impl Event {
     /// # Example
     ///
     /// ```
-    /// let event = sse_core::Event::new("x").with_comment("first\nsecond");
+    /// let event = ssekit_core::Event::new("x").with_comment("first\nsecond");
     /// assert_eq!(event.to_bytes(), ":first\n:second\ndata: x\n\n");
     /// ```
     #[must_use]
@@ -158,7 +158,7 @@ impl Event {
     /// # Example
     ///
     /// ```
-    /// assert_eq!(sse_core::Event::new("a\r\nb").data(), "a\r\nb");
+    /// assert_eq!(ssekit_core::Event::new("a\r\nb").data(), "a\r\nb");
     /// ```
     pub fn data(&self) -> &str {
         &self.data
@@ -169,7 +169,7 @@ impl Event {
     /// # Example
     ///
     /// ```
-    /// assert_eq!(sse_core::Event::new("x").event_type(), None);
+    /// assert_eq!(ssekit_core::Event::new("x").event_type(), None);
     /// ```
     pub fn event_type(&self) -> Option<&str> {
         self.event_type.as_deref()
@@ -180,7 +180,7 @@ impl Event {
     /// # Example
     ///
     /// ```
-    /// assert_eq!(sse_core::Event::new("x").id(), None);
+    /// assert_eq!(ssekit_core::Event::new("x").id(), None);
     /// ```
     pub fn id(&self) -> Option<&str> {
         self.id.as_deref()
@@ -191,7 +191,7 @@ impl Event {
     /// # Example
     ///
     /// ```
-    /// assert_eq!(sse_core::Event::new("x").retry(), None);
+    /// assert_eq!(ssekit_core::Event::new("x").retry(), None);
     /// ```
     pub fn retry(&self) -> Option<Duration> {
         self.retry
@@ -202,7 +202,7 @@ impl Event {
     /// # Example
     ///
     /// ```
-    /// assert_eq!(sse_core::Event::new("x").with_comment("hi").comment(), Some("hi"));
+    /// assert_eq!(ssekit_core::Event::new("x").with_comment("hi").comment(), Some("hi"));
     /// ```
     pub fn comment(&self) -> Option<&str> {
         self.comment.as_deref()
@@ -213,9 +213,9 @@ impl Event {
     /// # Example
     ///
     /// ```
-    /// let event = sse_core::Event::new("x").with_id("1")?;
+    /// let event = ssekit_core::Event::new("x").with_id("1")?;
     /// assert_eq!(event.as_event_ref().id(), Some("1"));
-    /// # Ok::<(), sse_core::FieldError>(())
+    /// # Ok::<(), ssekit_core::FieldError>(())
     /// ```
     pub fn as_event_ref(&self) -> EventRef<'_> {
         // The values were checked when they were set.
@@ -233,7 +233,7 @@ impl Event {
     /// # Example
     ///
     /// ```
-    /// let event = sse_core::Event::new("a\nb");
+    /// let event = ssekit_core::Event::new("a\nb");
     /// assert_eq!(event.encoded_len(), event.to_bytes().len());
     /// ```
     pub fn encoded_len(&self) -> usize {
@@ -249,7 +249,7 @@ impl Event {
     ///
     /// ```
     /// use bytes::BytesMut;
-    /// use sse_core::Event;
+    /// use ssekit_core::Event;
     ///
     /// let mut buf = BytesMut::new();
     /// Event::new(" leading space").encode_into(&mut buf);
@@ -266,7 +266,7 @@ impl Event {
     /// # Example
     ///
     /// ```
-    /// let frame = sse_core::Event::new("héllo").to_bytes();
+    /// let frame = ssekit_core::Event::new("héllo").to_bytes();
     /// assert_eq!(frame, "data: héllo\n\n");
     /// ```
     pub fn to_bytes(&self) -> Bytes {
@@ -281,7 +281,7 @@ impl Event {
 /// # Example
 ///
 /// ```
-/// assert_eq!(sse_core::Field::EventType.to_string(), "event type");
+/// assert_eq!(ssekit_core::Field::EventType.to_string(), "event type");
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -306,7 +306,7 @@ impl fmt::Display for Field {
 /// # Example
 ///
 /// ```
-/// use sse_core::{Event, FieldError};
+/// use ssekit_core::{Event, FieldError};
 ///
 /// let error: FieldError = Event::new("x").with_id("1\r\n\r\ndata: forged").unwrap_err();
 /// assert_eq!(error.to_string(), "id holds a line break");

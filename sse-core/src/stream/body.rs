@@ -24,7 +24,7 @@ pin_project! {
     ///
     /// ```
     /// use futures_util::{StreamExt, stream};
-    /// use sse_core::{Event, KeepAlive, ResponseBody, TokioTimer};
+    /// use ssekit_core::{Event, KeepAlive, ResponseBody, TokioTimer};
     ///
     /// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
     /// let events = stream::iter([Ok(Event::new("a")), Err("database gone"), Ok(Event::new("b"))]);
@@ -59,7 +59,7 @@ where
     ///
     /// ```
     /// use futures_util::stream;
-    /// use sse_core::{Event, ResponseBody, TokioTimer};
+    /// use ssekit_core::{Event, ResponseBody, TokioTimer};
     ///
     /// let _body = ResponseBody::new(stream::iter([Event::new("x")]), None, TokioTimer);
     /// ```

@@ -19,7 +19,7 @@ use crate::decode::{DecodeError, Decoded, Decoder, Message};
 ///
 /// ```
 /// use futures_util::{StreamExt, stream};
-/// use sse_core::decode_stream;
+/// use ssekit_core::decode_stream;
 ///
 /// # futures_util::FutureExt::now_or_never(async {
 /// let body = stream::iter([Ok::<_, std::io::Error>("data: hel"), Ok("lo\n\n")]);
@@ -62,7 +62,7 @@ impl<S> DecodeStream<S> {
     ///
     /// ```
     /// use futures_util::stream;
-    /// use sse_core::{DecodeStream, Decoder, Limits};
+    /// use ssekit_core::{DecodeStream, Decoder, Limits};
     ///
     /// let body = stream::iter([Ok::<_, std::io::Error>(b"data: x\n\n".to_vec())]);
     /// let decoder = Decoder::with_limits(Limits::new().max_line_len(64 << 20));
@@ -86,7 +86,7 @@ impl<S> DecodeStream<S> {
     ///
     /// # futures_util::FutureExt::now_or_never(async {
     /// let body = stream::iter([Ok::<_, std::io::Error>("retry: 3000\nid: 9\ndata: x\n\n")]);
-    /// let mut messages = sse_core::decode_stream(body);
+    /// let mut messages = ssekit_core::decode_stream(body);
     /// while messages.next().await.is_some() {}
     /// assert_eq!(messages.decoder().last_event_id(), "9");
     /// assert_eq!(messages.decoder().reconnection_time().unwrap().as_millis(), 3000);
@@ -101,7 +101,7 @@ impl<S> DecodeStream<S> {
     /// # Example
     ///
     /// ```
-    /// let messages = sse_core::decode_stream(futures_util::stream::empty::<Result<Vec<u8>, ()>>());
+    /// let messages = ssekit_core::decode_stream(futures_util::stream::empty::<Result<Vec<u8>, ()>>());
     /// let _bytes = messages.into_inner();
     /// ```
     pub fn into_inner(self) -> S {
@@ -150,7 +150,7 @@ where
 ///
 /// ```
 /// use std::error::Error;
-/// use sse_core::{DecodeError, DecodeStreamError};
+/// use ssekit_core::{DecodeError, DecodeStreamError};
 ///
 /// let error: DecodeStreamError<std::io::Error> =
 ///     DecodeStreamError::Decode(DecodeError::LineTooLong { limit: 10 });

@@ -18,7 +18,7 @@ use crate::event::Event;
 /// # Example
 ///
 /// ```
-/// use sse_core::{Event, IntoEventResult};
+/// use ssekit_core::{Event, IntoEventResult};
 ///
 /// let event = Event::new("x");
 /// assert_eq!(event.clone().into_event_result(), Ok::<_, std::convert::Infallible>(event));
@@ -68,7 +68,7 @@ pub const MAX_FRAME_BYTES: usize = 64 * 1024;
 ///
 /// ```
 /// use futures_util::{StreamExt, stream};
-/// use sse_core::{Event, encode_stream};
+/// use ssekit_core::{Event, encode_stream};
 ///
 /// # futures_util::FutureExt::now_or_never(async {
 /// let events = stream::iter([Event::new("one"), Event::new("two")]);
@@ -133,7 +133,7 @@ where
     /// # Example
     ///
     /// ```
-    /// let frames = sse_core::encode_stream(futures_util::stream::empty::<sse_core::Event>());
+    /// let frames = ssekit_core::encode_stream(futures_util::stream::empty::<ssekit_core::Event>());
     /// let _events = frames.into_inner();
     /// ```
     pub fn into_inner(self) -> S {

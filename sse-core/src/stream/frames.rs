@@ -25,7 +25,7 @@ pin_project! {
     ///
     /// ```
     /// use futures_util::{StreamExt, stream};
-    /// use sse_core::{Event, FramesBody, KeepAlive, TokioTimer};
+    /// use ssekit_core::{Event, FramesBody, KeepAlive, TokioTimer};
     ///
     /// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
     /// let frames = stream::iter([Event::new("a").to_bytes(), Event::new("b").to_bytes()]);
@@ -49,7 +49,7 @@ impl<S, T: Timer> FramesBody<S, T> {
     ///
     /// ```
     /// use futures_util::stream;
-    /// use sse_core::{FramesBody, TokioTimer};
+    /// use ssekit_core::{FramesBody, TokioTimer};
     ///
     /// let frames = stream::iter([bytes::Bytes::from_static(b"data: x\n\n")]);
     /// let _body = FramesBody::new(frames, None, TokioTimer);

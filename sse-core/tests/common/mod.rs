@@ -6,7 +6,7 @@ pub mod pieces;
 
 use std::time::Duration;
 
-use sse_core::{Decoded, Decoder, Limits, Message};
+use ssekit_core::{Decoded, Decoder, Limits, Message};
 
 /// Decodes `chunks` one push at a time, with no limits, pulling after each push.
 pub fn decode_chunks<'a>(

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use sse_core::{Decoded, Message};
+use ssekit_core::{Decoded, Message};
 
 /// What a client sees in the whole `stream`: the items in order, then the last event id.
 pub fn decode(stream: &[u8], emit_comments: bool) -> (Vec<Decoded>, String) {

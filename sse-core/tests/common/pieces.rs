@@ -1,7 +1,7 @@
 //! Decoding input cut into pieces, errors included: shared by the chunking property tests
 //! and the fuzz targets (which include this file by path).
 
-use sse_core::{DecodeError, Decoded, Decoder, Limits};
+use ssekit_core::{DecodeError, Decoded, Decoder, Limits};
 
 /// Everything the decoder yields, errors included, and its last event id.
 pub type Output = (Vec<Result<Decoded, DecodeError>>, String);

@@ -10,7 +10,7 @@ use std::convert::Infallible;
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Instant;
 
-use sse_core::Event;
+use ssekit_core::Event;
 
 pub use subscription::Subscription;
 use topic::Topic;
@@ -39,10 +39,10 @@ use crate::stats::{Counters, HubStats};
 /// # Example
 ///
 /// ```
-/// use sse_hub::{Hub, HubConfig, MemoryBackend};
+/// use ssekit_hub::{Hub, HubConfig, MemoryBackend};
 ///
 /// let hub = Hub::with_backend(MemoryBackend::new(HubConfig::new()));
-/// let Ok(_) = hub.publish("talk", sse_core::Event::new("hi"));
+/// let Ok(_) = hub.publish("talk", ssekit_core::Event::new("hi"));
 /// assert_eq!(hub.backend().retained_len("talk"), 1);
 /// ```
 #[derive(Debug)]
@@ -58,7 +58,7 @@ impl MemoryBackend {
     /// # Example
     ///
     /// ```
-    /// let backend = sse_hub::MemoryBackend::new(sse_hub::HubConfig::new().backlog(64));
+    /// let backend = ssekit_hub::MemoryBackend::new(ssekit_hub::HubConfig::new().backlog(64));
     /// assert_eq!(backend.retained_len("talk"), 0);
     /// ```
     pub fn new(config: HubConfig) -> Self {
@@ -76,11 +76,11 @@ impl MemoryBackend {
     /// # Example
     ///
     /// ```
-    /// use sse_hub::{Hub, HubConfig, Retention};
+    /// use ssekit_hub::{Hub, HubConfig, Retention};
     ///
     /// let hub = Hub::with_config(HubConfig::new().retention(Retention::new().max_events(2)));
     /// for data in ["a", "b", "c"] {
-    ///     let Ok(_) = hub.publish("talk", sse_core::Event::new(data));
+    ///     let Ok(_) = hub.publish("talk", ssekit_core::Event::new(data));
     /// }
     /// assert_eq!(hub.backend().retained_len("talk"), 2);
     /// ```

@@ -13,7 +13,7 @@ use super::queue::Receiver;
 use super::topic::Topic;
 
 /// A subscription to a topic of the in-memory hub: a stream of encoded frames, ready for
-/// `Sse::from_frames` (in `sse-axum` and `sse-warp`).
+/// `Sse::from_frames` (in `ssekit-axum` and `ssekit-warp`).
 ///
 /// The retained events after the subscriber's `Last-Event-ID` come first, then the live
 /// ones. Frames that are ready together come as one item, up to the hub's
@@ -29,10 +29,10 @@ use super::topic::Topic;
 /// ```
 /// use futures_util::{FutureExt, StreamExt};
 ///
-/// let hub = sse_hub::Hub::new();
+/// let hub = ssekit_hub::Hub::new();
 /// let mut subscription = hub.subscribe("talk", None);
-/// let Ok(_) = hub.publish("talk", sse_core::Event::new("a"));
-/// let Ok(_) = hub.publish("talk", sse_core::Event::new("b"));
+/// let Ok(_) = hub.publish("talk", ssekit_core::Event::new("a"));
+/// let Ok(_) = hub.publish("talk", ssekit_core::Event::new("b"));
 /// assert_eq!(subscription.backlog_len(), 2);
 /// let batch = subscription.next().now_or_never().unwrap().unwrap();
 /// assert_eq!(batch, "id: 1\ndata: a\n\nid: 2\ndata: b\n\n");
@@ -70,7 +70,7 @@ impl Subscription {
     /// # Example
     ///
     /// ```
-    /// let hub = sse_hub::Hub::new();
+    /// let hub = ssekit_hub::Hub::new();
     /// let subscription = hub.subscribe("talk", None);
     /// assert_eq!(subscription.backlog_len(), 0);
     /// ```

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
 use bytes::Bytes;
-use sse_core::Event;
+use ssekit_core::Event;
 
 use super::queue::{self, SendError, Sender};
 use super::retained::Retained;

@@ -8,8 +8,8 @@ use std::task::{Context, Poll, Waker};
 
 use bytes::Bytes;
 use futures_core::Stream;
-use sse_core::{Decoded, Decoder, Message};
-use sse_hub::Subscription;
+use ssekit_core::{Decoded, Decoder, Message};
+use ssekit_hub::Subscription;
 
 /// A subscriber as a client sees it: the batches its subscription yielded, decoded.
 pub struct Reader {

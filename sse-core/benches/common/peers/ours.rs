@@ -1,11 +1,11 @@
-//! sse-core itself.
+//! ssekit-core itself.
 
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
 use bytes::{Bytes, BytesMut};
 use futures_util::{Stream, stream};
-use sse_core::{Decoded, DecodedRef, Decoder, Event, EventRef};
+use ssekit_core::{Decoded, DecodedRef, Decoder, Event, EventRef};
 
 use super::Input;
 
@@ -52,7 +52,7 @@ pub fn decode_borrowed(chunks: &[Bytes]) -> (usize, usize) {
 
 pub fn decode_stream(chunks: &[Bytes]) -> (usize, usize) {
     let body = stream::iter(chunks.iter().cloned().map(Ok::<_, std::io::Error>));
-    let mut messages = pin!(sse_core::decode_stream(body));
+    let mut messages = pin!(ssekit_core::decode_stream(body));
     let (mut events, mut data_bytes) = (0, 0);
     for message in ready_items(messages.as_mut()) {
         events += 1;
@@ -107,7 +107,7 @@ pub fn encode_ref(inputs: &[Input<'_>], sink: &mut dyn FnMut(&[u8])) {
 /// up to `MAX_FRAME_BYTES`), as a response body yields them.
 pub fn encode_stream(inputs: &[Input<'_>], sink: &mut dyn FnMut(&[u8])) {
     let events = stream::iter(inputs.iter().map(event));
-    let frames = pin!(sse_core::encode_stream(events));
+    let frames = pin!(ssekit_core::encode_stream(events));
     for frame in ready_items(frames) {
         sink(&frame.unwrap());
     }
