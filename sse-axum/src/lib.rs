@@ -25,9 +25,16 @@
 //! let app: Router = Router::new().route("/events", get(events));
 //! # let _ = app;
 //! ```
+//!
+//! # Features
+//!
+//! - `json`: ssekit-core's `json` feature, so that [`Event`] has `Event::json` and
+//!   `Event::json_pretty` (data from any `serde::Serialize` value), with `JsonError`
+//!   re-exported here.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![doc(test(attr(deny(warnings))))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod extract;
 mod response;
@@ -41,3 +48,8 @@ pub use ssekit_core::{self, Event, FieldError, KeepAlive};
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
+
+/// This crate's README.md example, compiled and run as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct CrateReadmeDoctests;

@@ -53,17 +53,23 @@
 //!
 //! - `tokio` (default): [`TokioTimer`], and [`KeepAlive::wrap`] on tokio's clock. Without it,
 //!   bring your own [`Timer`].
+//! - `json`: `Event::json` and `Event::json_pretty` to send any `serde::Serialize` value as
+//!   an event's data, `Message::json` and `MessageRef::json` to parse a message's data, and
+//!   `JsonError`, which says what went wrong (and where) without exposing `serde_json`.
 // No `unsafe` but in two places, which allow it by name: `scan`'s SSE2 block mask on x86_64
 // and `utf8`'s ASCII check (and line-ending search), with the benchmarks that earn them in
 // BENCHMARKS.md.
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 #![doc(test(attr(deny(warnings))))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod decode;
 mod encode;
 mod event;
 pub mod headers;
+#[cfg(feature = "json")]
+mod json;
 mod keep_alive;
 mod scan;
 mod stream;
@@ -74,6 +80,8 @@ pub use decode::{
     Limits, Message, MessageRef,
 };
 pub use event::{Event, EventRef, Field, FieldError};
+#[cfg(feature = "json")]
+pub use json::{JsonError, JsonErrorKind};
 #[cfg(feature = "tokio")]
 pub use keep_alive::TokioTimer;
 pub use keep_alive::{DEFAULT_KEEP_ALIVE_INTERVAL, KeepAlive, KeepAliveStream, Timer};
@@ -81,3 +89,8 @@ pub use stream::{
     DecodeStream, DecodeStreamError, EncodeStream, FramesBody, IntoEventResult, MAX_FRAME_BYTES,
     ResponseBody, decode_stream, encode_stream,
 };
+
+/// This crate's README.md example, compiled and run as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct CrateReadmeDoctests;

@@ -51,9 +51,16 @@
 //! let app: Router = Router::new().route("/talk", get(talk)).with_state(Hub::new());
 //! # let _ = app;
 //! ```
+//!
+//! # Features
+//!
+//! - `json`: ssekit-core's `json` feature, so that [`Event`] has `Event::json` and
+//!   `Event::json_pretty` (data from any `serde::Serialize` value), with `JsonError`
+//!   re-exported here.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![doc(test(attr(deny(warnings))))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod backend;
 mod config;
@@ -69,6 +76,14 @@ pub use config::{DEFAULT_BACKLOG, DEFAULT_BATCH_BYTES, HubConfig, MAX_FIRST_ID};
 pub use hub::{Hub, Topic};
 pub use memory::{MemoryBackend, Subscription};
 pub use retention::{DEFAULT_RETAINED_EVENTS, Retention};
+#[cfg(feature = "json")]
+#[cfg_attr(docsrs, doc(cfg(feature = "json")))]
+pub use ssekit_core::JsonError;
 pub use ssekit_core::{self, Event};
 pub use stats::HubStats;
 pub use unknown_id::OnUnknownId;
+
+/// This crate's README.md example, compiled and run as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct CrateReadmeDoctests;

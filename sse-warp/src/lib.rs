@@ -25,9 +25,16 @@
 //!     });
 //! # let _ = events;
 //! ```
+//!
+//! # Features
+//!
+//! - `json`: ssekit-core's `json` feature, so that [`Event`] has `Event::json` and
+//!   `Event::json_pretty` (data from any `serde::Serialize` value), with `JsonError`
+//!   re-exported here.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![doc(test(attr(deny(warnings))))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod filters;
 mod reply;

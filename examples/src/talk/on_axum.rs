@@ -1,4 +1,4 @@
-//! The rules of [`answer`](super::answer), served by axum through `ssekit-axum`.
+//! The rules of [`answer`], served by axum through `ssekit-axum`.
 
 use axum::Router;
 use axum::extract::State;

@@ -1,4 +1,4 @@
-//! The rules of [`answer`](super::answer), served by warp through `ssekit-warp`.
+//! The rules of [`answer`], served by warp through `ssekit-warp`.
 
 use std::convert::Infallible;
 
