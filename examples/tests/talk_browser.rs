@@ -13,9 +13,9 @@ use base64::Engine;
 use examples::talk::{self, Framework, Talk};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
+use ssekit_core::Shutdown;
 use ssekit_testing::Get;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
@@ -37,9 +37,8 @@ async fn the_page_shows_events_and_stops_listening_in_a_real_browser() {
 async fn check_page(framework: Framework) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = talk::url(listener.local_addr().unwrap());
-    let (_shutdown, shutdown_heard) = watch::channel(false);
-    let talk = Talk::new(INTERVAL, shutdown_heard);
-    let never = std::future::pending();
+    let talk = Talk::new(INTERVAL);
+    let never = Shutdown::new(std::future::pending());
     tokio::spawn(talk::serve(listener, framework, talk.clone(), never));
 
     let browser = Browser::launch(&url).await;

@@ -7,28 +7,26 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use examples::talk::{self, Framework, PAGE, Talk};
-use ssekit_core::Message;
+use ssekit_core::{DEFAULT_SHUTDOWN_RETRY, Decoded, Message};
+use ssekit_testing::scenarios::{SHUTDOWN_STREAMS, SHUTDOWN_WITHIN, shutdown_signal};
 use ssekit_testing::{BodyEnd, Get, PATIENCE};
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::oneshot;
 
 const FRAMEWORKS: [Framework; 2] = [Framework::Axum, Framework::Warp];
 
-/// Starts a server with this interval; keep the sender to keep it running.
+/// Starts a server with this interval; keep the sender to keep it running (sending or
+/// dropping it shuts the server down).
 async fn start(
     framework: Framework,
     interval: Duration,
-) -> (SocketAddr, Talk, watch::Sender<bool>) {
+) -> (SocketAddr, Talk, oneshot::Sender<()>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
-    let (shutdown, shutdown_heard) = watch::channel(false);
-    let talk = Talk::new(interval, shutdown_heard);
-    let mut stopped = shutdown.subscribe();
-    let stop = async move {
-        let _ = stopped.wait_for(|&down| down).await;
-    };
-    tokio::spawn(talk::serve(listener, framework, talk.clone(), stop));
-    (address, talk, shutdown)
+    let (shutdown, stop) = shutdown_signal();
+    let talk = Talk::new(interval);
+    tokio::spawn(talk::serve(listener, framework, talk.clone(), shutdown));
+    (address, talk, stop)
 }
 
 fn id(message: &Message) -> u64 {
@@ -158,11 +156,16 @@ async fn page_for_browsers_and_404_for_other_streams() {
 #[tokio::test]
 async fn shutdown_ends_open_streams_cleanly() {
     for framework in FRAMEWORKS {
-        let (server, _talk, shutdown) = start(framework, Duration::from_secs(60)).await;
+        let (server, _talk, stop) = start(framework, Duration::from_secs(60)).await;
         let mut response = Get::event_stream("/talk").send(server).await;
         response.next_message().await;
-        shutdown.send(true).unwrap();
-        assert_eq!(response.rest().await, (Vec::new(), BodyEnd::Clean));
+        stop.send(()).unwrap();
+        let last_frame = Decoded::Retry(DEFAULT_SHUTDOWN_RETRY);
+        assert_eq!(
+            response.rest().await,
+            (vec![last_frame], BodyEnd::Clean),
+            "{framework:?}: a retry hint, then the end"
+        );
     }
 }
 
@@ -184,56 +187,95 @@ fn a_taken_port_is_a_one_line_error() {
     );
 }
 
+/// Starts the binary on a free port with `framework`; returns it and its address, read from
+/// the URL it prints.
+fn spawn_talk(framework: &str) -> (std::process::Child, SocketAddr) {
+    let mut child = talk_binary()
+        .args([
+            "--port",
+            "0",
+            "--interval-ms",
+            "100",
+            "--framework",
+            framework,
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut first_line = String::new();
+    stdout.read_line(&mut first_line).unwrap();
+    let url = first_line.trim().rsplit(' ').next().unwrap();
+    let address: SocketAddr = url
+        .strip_prefix("http://")
+        .and_then(|rest| rest.strip_suffix('/'))
+        .unwrap_or_else(|| panic!("no URL in {first_line:?}"))
+        .parse()
+        .unwrap();
+    // The rest of what it prints (clients coming and going) goes nowhere, so that a full
+    // pipe never blocks it.
+    std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+    (child, address)
+}
+
 #[tokio::test]
-async fn the_binary_prints_the_url_and_ctrl_c_shuts_it_down_gracefully() {
-    for framework in ["axum", "warp"] {
-        let mut child = talk_binary()
-            .args([
-                "--port",
-                "0",
-                "--interval-ms",
-                "100",
-                "--framework",
-                framework,
-            ])
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut first_line = String::new();
-        stdout.read_line(&mut first_line).unwrap();
-        let url = first_line.trim().rsplit(' ').next().unwrap();
-        let address: SocketAddr = url
-            .strip_prefix("http://")
-            .and_then(|rest| rest.strip_suffix('/'))
-            .unwrap_or_else(|| panic!("no URL in {first_line:?}"))
-            .parse()
-            .unwrap();
+async fn the_binary_prints_the_url_and_sigint_or_sigterm_end_every_stream_and_exit_0_within_a_second()
+ {
+    for (framework, signal) in [
+        ("axum", "INT"),
+        ("warp", "INT"),
+        ("axum", "TERM"),
+        ("warp", "TERM"),
+    ] {
+        let (mut child, address) = spawn_talk(framework);
+        let clients = (0..SHUTDOWN_STREAMS).map(|_| async move {
+            let request = Get::event_stream("/talk");
+            let mut response = request.send_within(address, Duration::from_secs(30)).await;
+            response.next_message().await;
+            response
+        });
+        let responses = futures_util::future::join_all(clients).await;
 
-        let mut response = Get::event_stream("/talk").send(address).await;
-        assert_eq!(id(&response.next_message().await), 1);
-        let interrupt = Command::new("kill")
-            .args(["-INT", &child.id().to_string()])
+        let signalled = Instant::now();
+        let sent = Command::new("kill")
+            .args([&format!("-{signal}"), &child.id().to_string()])
             .status();
-        assert!(interrupt.unwrap().success());
-
-        let (_, end) = response.rest().await;
-        assert_eq!(
-            end,
-            BodyEnd::Clean,
-            "{framework}: the stream ends, not breaks"
-        );
-        let deadline = Instant::now() + PATIENCE;
+        assert!(sent.unwrap().success());
+        let ends = responses.into_iter().map(|response| async move {
+            let (items, end) = response.rest().await;
+            (items.last().cloned(), end, signalled.elapsed())
+        });
+        let ends = futures_util::future::join_all(ends).await;
         let status = loop {
             if let Some(status) = child.try_wait().unwrap() {
                 break status;
             }
             assert!(
-                Instant::now() < deadline,
-                "{framework}: still running after Ctrl-C"
+                signalled.elapsed() < PATIENCE,
+                "{framework}: still running after SIG{signal}"
             );
-            tokio::time::sleep(Duration::from_millis(20)).await;
+            tokio::time::sleep(Duration::from_millis(5)).await;
         };
-        assert!(status.success(), "{framework}: {status}");
+        let exited = signalled.elapsed();
+        println!(
+            "{framework}, SIG{signal}: {SHUTDOWN_STREAMS} streams ended, exit after {exited:?}"
+        );
+        assert!(status.success(), "{framework}, SIG{signal}: {status}");
+        assert!(
+            exited <= SHUTDOWN_WITHIN,
+            "{framework}, SIG{signal}: exited after {exited:?}"
+        );
+        let last_frame = Decoded::Retry(DEFAULT_SHUTDOWN_RETRY);
+        for (last, end, took) in ends {
+            assert_eq!(
+                (last, end),
+                (Some(last_frame.clone()), BodyEnd::Clean),
+                "{framework}, SIG{signal}: the stream ends with the retry hint, cleanly"
+            );
+            assert!(
+                took <= SHUTDOWN_WITHIN,
+                "{framework}: a stream ended after {took:?}"
+            );
+        }
     }
 }

@@ -12,7 +12,6 @@ use examples::talk::{self, Framework, PAGE, Talk};
 use http_body_util::{BodyExt, Empty};
 use proptest::prelude::*;
 use ssekit_core::{Decoded, Decoder, Message};
-use tokio::sync::watch;
 use tower::ServiceExt;
 use warp::http::{Method, Request, Response, StatusCode};
 
@@ -123,8 +122,7 @@ async fn respond(
     accept: Option<&str>,
     last_event_id: Option<&str>,
 ) -> (StatusCode, Option<String>, Option<String>, Body) {
-    let (_shutdown, shutdown_heard) = watch::channel(false);
-    let talk = Talk::new(Duration::from_millis(1), shutdown_heard);
+    let talk = Talk::new(Duration::from_millis(1));
     let mut request = Request::builder().method(method).uri(path);
     if let Some(accept) = accept {
         request = request.header("accept", accept);

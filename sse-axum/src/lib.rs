@@ -5,6 +5,8 @@
 //!   [`Sse::from_frames`] for a stream of frames encoded beforehand, such as a fan-out hub's.
 //! - [`LastEventId`]: the id a reconnecting client sent, never a rejection.
 //! - [`AcceptsEventStream`]: answer only clients that asked for an event stream.
+//! - [`Shutdown`] with [`Sse::shutdown`] or [`ShutdownLayer`] (for a whole router): event
+//!   streams that end at a graceful shutdown, with a last `retry:` hint.
 //!
 //! This crate depends on `axum-core`, not `axum`, as axum recommends to library authors.
 //!
@@ -38,10 +40,15 @@
 
 mod extract;
 mod response;
+mod shutdown;
 
 pub use extract::{AcceptsEventStream, LastEventId, NotAcceptable};
 pub use response::{Frames, Sse};
-pub use ssekit_core::{self, Event, FieldError, KeepAlive};
+pub use shutdown::{ShutdownFuture, ShutdownLayer, ShutdownService};
+#[cfg(feature = "json")]
+#[cfg_attr(docsrs, doc(cfg(feature = "json")))]
+pub use ssekit_core::JsonError;
+pub use ssekit_core::{self, Event, FieldError, KeepAlive, Shutdown};
 
 /// The workspace README's examples (ssekit-core's and this crate's), compiled and run as doc
 /// tests.

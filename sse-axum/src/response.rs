@@ -12,7 +12,9 @@ use futures_core::Stream;
 use http::{HeaderName, HeaderValue};
 use http_body::Frame;
 use pin_project_lite::pin_project;
-use ssekit_core::{FramesBody, IntoEventResult, KeepAlive, ResponseBody, TokioTimer, headers};
+use ssekit_core::{
+    FramesBody, IntoEventResult, KeepAlive, ResponseBody, Shutdown, TokioTimer, headers,
+};
 
 /// An event-stream response: `200`, `Content-Type: text/event-stream`,
 /// `Cache-Control: no-cache`, `X-Accel-Buffering: no`, no `Content-Length`, and a body that
@@ -43,6 +45,7 @@ use ssekit_core::{FramesBody, IntoEventResult, KeepAlive, ResponseBody, TokioTim
 pub struct Sse<S> {
     events: S,
     keep_alive: Option<KeepAlive>,
+    shutdown: Option<Shutdown>,
 }
 
 impl<S> Sse<S> {
@@ -58,6 +61,7 @@ impl<S> Sse<S> {
         Self {
             events,
             keep_alive: Some(KeepAlive::new()),
+            shutdown: None,
         }
     }
 
@@ -88,6 +92,29 @@ impl<S> Sse<S> {
     /// ```
     pub fn without_keep_alive(mut self) -> Self {
         self.keep_alive = None;
+        self
+    }
+
+    /// Ends the response at `shutdown`: when its signal completes, the body writes the
+    /// shutdown's last frame (a `retry:` hint by default) and ends, so that the server's
+    /// graceful shutdown does not wait for this client. To do the same for every
+    /// event-stream response of a router, layer it with
+    /// [`ShutdownLayer`](crate::ShutdownLayer) instead.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use ssekit_axum::{Event, Shutdown, Sse};
+    ///
+    /// let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    /// let shutdown = Shutdown::new(async move { let _ = stopped.await; });
+    /// let events = futures_util::stream::pending::<Event>();
+    /// let response = Sse::new(events).shutdown(shutdown);
+    /// # let _ = axum::response::IntoResponse::into_response(response);
+    /// # drop(stop);
+    /// ```
+    pub fn shutdown(mut self, shutdown: Shutdown) -> Self {
+        self.shutdown = Some(shutdown);
         self
     }
 }
@@ -138,7 +165,11 @@ where
     <S::Item as IntoEventResult>::Error: Display + Send + 'static,
 {
     fn into_response(self) -> Response {
-        sse_response(ResponseBody::new(self.events, self.keep_alive, TokioTimer))
+        let body = ResponseBody::new(self.events, self.keep_alive, TokioTimer);
+        match self.shutdown {
+            Some(shutdown) => sse_response(shutdown.wrap(body)),
+            None => sse_response(body),
+        }
     }
 }
 
@@ -147,7 +178,11 @@ where
     F: Stream<Item = Bytes> + Send + 'static,
 {
     fn into_response(self) -> Response {
-        sse_response(FramesBody::new(self.events.0, self.keep_alive, TokioTimer))
+        let body = FramesBody::new(self.events.0, self.keep_alive, TokioTimer);
+        match self.shutdown {
+            Some(shutdown) => sse_response(shutdown.wrap(body)),
+            None => sse_response(body),
+        }
     }
 }
 
@@ -208,6 +243,7 @@ mod tests {
         let events = futures_util::stream::empty::<ssekit_core::Event>();
         let sse = Sse::new(events);
         assert_eq!(sse.keep_alive, Some(KeepAlive::new()));
+        assert!(sse.shutdown.is_none());
         assert_eq!(sse.without_keep_alive().keep_alive, None);
     }
 }

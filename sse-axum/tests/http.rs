@@ -6,8 +6,10 @@ use std::net::SocketAddr;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::get;
-use ssekit_axum::{AcceptsEventStream, LastEventId, Sse};
-use ssekit_testing::{Framework, Setup, scenarios};
+use futures_util::{StreamExt, stream};
+use ssekit_axum::{AcceptsEventStream, Event, LastEventId, ShutdownLayer, Sse};
+use ssekit_hub::Hub;
+use ssekit_testing::{Framework, Setup, ShutdownServer, scenarios};
 use tower_http::compression::CompressionLayer;
 
 struct Axum;
@@ -53,4 +55,43 @@ async fn frames_arrive_as_sent_with_keep_alive() {
     let address = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await });
     scenarios::frames_arrive_as_sent_with_keep_alive(address).await;
+}
+
+#[tokio::test]
+async fn open_streams_end_at_the_shutdown() {
+    let (shutdown, stop) = scenarios::shutdown_signal();
+    let hub = Hub::new();
+    let stream_shutdown = shutdown.clone();
+    let events = get(move || {
+        let shutdown = stream_shutdown.clone();
+        async move {
+            let events = stream::iter([Event::new("hello")]).chain(stream::pending());
+            Sse::new(events).shutdown(shutdown)
+        }
+    });
+    let topic_hub = hub.clone();
+    let topic = get(move |LastEventId(last_event_id): LastEventId| {
+        let subscription = topic_hub.subscribe(scenarios::SHUTDOWN_TOPIC, last_event_id.as_deref());
+        async move { Sse::from_frames(subscription) }
+    });
+    let app = Router::new().route("/events", events).merge(
+        Router::new()
+            .route("/topic", topic)
+            .layer(ShutdownLayer::new(shutdown.clone())),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let done = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .unwrap();
+    });
+    scenarios::open_streams_end_at_the_shutdown(ShutdownServer {
+        address,
+        hub,
+        stop,
+        done,
+    })
+    .await;
 }

@@ -128,6 +128,15 @@ pub(crate) fn encode_comment(comment: &str, buf: &mut BytesMut) {
     buf.put_u8(b'\n');
 }
 
+/// Appends a frame that holds only a reconnection time: `retry: <ms>`, then the blank line.
+/// A client takes the time and delivers nothing, since the frame has no data.
+pub(crate) fn encode_retry(retry: std::time::Duration, buf: &mut BytesMut) {
+    let (digits, len) = digits(retry.as_millis());
+    buf.reserve(RETRY.len() + len + 2);
+    put_line(buf, RETRY, &digits[MAX_RETRY_DIGITS - len..]);
+    buf.put_u8(b'\n');
+}
+
 fn put_line(buf: &mut BytesMut, prefix: &[u8], value: &[u8]) {
     buf.extend_from_slice(prefix);
     buf.extend_from_slice(value);

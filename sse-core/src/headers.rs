@@ -88,6 +88,29 @@ pub fn accepts_event_stream(accept: &[u8]) -> bool {
     })
 }
 
+/// Whether a `Content-Type` header value names an event stream: `text/event-stream`, in any
+/// case, with any parameters. Middleware that treats event-stream responses apart (ending
+/// them at a shutdown, say) asks this.
+///
+/// # Example
+///
+/// ```
+/// use ssekit_core::headers::is_event_stream;
+///
+/// assert!(is_event_stream(b"text/event-stream"));
+/// assert!(is_event_stream(b"Text/Event-Stream; charset=utf-8"));
+/// assert!(!is_event_stream(b"text/html"));
+/// assert!(!is_event_stream(b"text/event-streams"));
+/// ```
+pub fn is_event_stream(content_type: &[u8]) -> bool {
+    let media_type = content_type.split(|&byte| byte == b';').next();
+    media_type.is_some_and(|media_type| {
+        media_type
+            .trim_ascii()
+            .eq_ignore_ascii_case(EVENT_STREAM_MIME.as_bytes())
+    })
+}
+
 /// `q=0`, `q=0.0`, `q=0.000` and the like: the client refuses this media range.
 fn is_zero_quality(parameter: &[u8]) -> bool {
     let Some((name, value)) = parameter.split_first_chunk::<2>() else {

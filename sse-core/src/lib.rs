@@ -9,6 +9,8 @@
 //! - [`decode_stream`] and [`encode_stream`]: the same as `Stream` adapters, for clients (an
 //!   HTTP response body in, messages out) and servers (events in, body chunks out).
 //! - [`KeepAlive`]: a comment whenever a server's stream has been quiet for a while.
+//! - [`Shutdown`]: a signal that ends event streams for a graceful shutdown, each with a
+//!   last frame (a `retry:` hint by default), so that the server's shutdown completes.
 //! - [`ResponseBody`] and [`headers`]: what framework adapters need to serve a stream, so
 //!   that none of them holds protocol logic of its own; [`FramesBody`] for a stream of frames
 //!   encoded beforehand (once for many clients).
@@ -72,6 +74,7 @@ pub mod headers;
 mod json;
 mod keep_alive;
 mod scan;
+mod shutdown;
 mod stream;
 mod utf8;
 
@@ -85,6 +88,7 @@ pub use json::{JsonError, JsonErrorKind};
 #[cfg(feature = "tokio")]
 pub use keep_alive::TokioTimer;
 pub use keep_alive::{DEFAULT_KEEP_ALIVE_INTERVAL, KeepAlive, KeepAliveStream, Timer};
+pub use shutdown::{DEFAULT_SHUTDOWN_RETRY, Shutdown, UntilShutdown};
 pub use stream::{
     DecodeStream, DecodeStreamError, EncodeStream, FramesBody, IntoEventResult, MAX_FRAME_BYTES,
     ResponseBody, decode_stream, encode_stream,

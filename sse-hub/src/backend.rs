@@ -40,6 +40,10 @@ use crate::stats::HubStats;
 ///         self.0.subscribe(topic, last_event_id)
 ///     }
 ///
+///     fn close(&self) {
+///         self.0.close();
+///     }
+///
 ///     fn stats(&self) -> HubStats {
 ///         self.0.stats()
 ///     }
@@ -72,6 +76,11 @@ pub trait Backend: Send + Sync + 'static {
     /// A backend that cannot subscribe returns a subscription that ends at once: the client
     /// reconnects, as after any other end of its stream.
     fn subscribe(&self, topic: &str, last_event_id: Option<&str>) -> Self::Subscription;
+
+    /// Ends every subscription, for a server that shuts down: each yields what it already
+    /// holds, then ends, so that its client reconnects (to the next instance, or to this one
+    /// after the restart). Subscriptions made afterwards end at once too; publishing goes on.
+    fn close(&self);
 
     /// The backend's counters.
     fn stats(&self) -> HubStats;

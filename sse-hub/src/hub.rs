@@ -154,6 +154,32 @@ impl<B: Backend> Hub<B> {
         self.backend.subscribe(topic, last_event_id)
     }
 
+    /// Ends every subscription of every topic, for a server that shuts down: each yields
+    /// the frames it already holds, then ends, so that the response ends and its client
+    /// reconnects; subscriptions made afterwards end at once too. Publishing goes on
+    /// (events are numbered and retained), but nobody receives them live any more.
+    ///
+    /// With `ssekit-axum` or `ssekit-warp`, a [`Shutdown`](ssekit_core::Shutdown) given to
+    /// the responses does the same and writes a last frame; this is for servers that serve
+    /// subscriptions some other way, or that shut the hub down on its own.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use futures_util::{FutureExt, StreamExt};
+    ///
+    /// let hub = ssekit_hub::Hub::new();
+    /// let mut open = hub.subscribe("talk", None);
+    /// let Ok(_) = hub.publish("talk", ssekit_core::Event::new("last words"));
+    /// hub.close();
+    /// assert_eq!(open.next().now_or_never(), Some(Some("id: 1\ndata: last words\n\n".into())));
+    /// assert_eq!(open.next().now_or_never(), Some(None));
+    /// assert_eq!(hub.subscribe("talk", None).next().now_or_never(), Some(None));
+    /// ```
+    pub fn close(&self) {
+        self.backend.close();
+    }
+
     /// The hub's counters: events published, subscribers, slow subscribers cut off.
     ///
     /// # Example

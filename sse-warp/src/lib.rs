@@ -6,6 +6,8 @@
 //! - [`last_event_id`]: a filter for the id a reconnecting client sent, never a rejection.
 //! - [`accepts_event_stream`]: a filter that lets through only clients that asked for an event
 //!   stream.
+//! - [`Shutdown`] with [`Sse::shutdown`] or [`until_shutdown`] (for a whole filter): event
+//!   streams that end at a graceful shutdown, with a last `retry:` hint.
 //!
 //! # Example
 //!
@@ -38,7 +40,17 @@
 
 mod filters;
 mod reply;
+mod shutdown;
 
 pub use filters::{accepts_event_stream, last_event_id};
 pub use reply::{Frames, Sse};
-pub use ssekit_core::{self, Event, FieldError, KeepAlive};
+pub use shutdown::until_shutdown;
+#[cfg(feature = "json")]
+#[cfg_attr(docsrs, doc(cfg(feature = "json")))]
+pub use ssekit_core::JsonError;
+pub use ssekit_core::{self, Event, FieldError, KeepAlive, Shutdown};
+
+/// This crate's README.md example, compiled and run as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct CrateReadmeDoctests;

@@ -7,7 +7,9 @@ use std::future::ready;
 use bytes::Bytes;
 use futures_core::Stream;
 use futures_util::StreamExt;
-use ssekit_core::{FramesBody, IntoEventResult, KeepAlive, ResponseBody, TokioTimer, headers};
+use ssekit_core::{
+    FramesBody, IntoEventResult, KeepAlive, ResponseBody, Shutdown, TokioTimer, headers,
+};
 use sync_wrapper::SyncStream;
 use warp::http::{HeaderName, HeaderValue};
 use warp::reply::{Reply, Response};
@@ -42,6 +44,7 @@ use warp::reply::{Reply, Response};
 pub struct Sse<S> {
     events: S,
     keep_alive: Option<KeepAlive>,
+    shutdown: Option<Shutdown>,
 }
 
 impl<S> Sse<S> {
@@ -57,6 +60,7 @@ impl<S> Sse<S> {
         Self {
             events,
             keep_alive: Some(KeepAlive::new()),
+            shutdown: None,
         }
     }
 
@@ -87,6 +91,29 @@ impl<S> Sse<S> {
     /// ```
     pub fn without_keep_alive(mut self) -> Self {
         self.keep_alive = None;
+        self
+    }
+
+    /// Ends the reply at `shutdown`: when its signal completes, the body writes the
+    /// shutdown's last frame (a `retry:` hint by default) and ends, so that the server's
+    /// graceful shutdown does not wait for this client. To do the same for every
+    /// event-stream reply of a filter, wrap it with [`until_shutdown`](crate::until_shutdown)
+    /// instead.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use ssekit_warp::{Event, Shutdown, Sse};
+    ///
+    /// let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    /// let shutdown = Shutdown::new(async move { let _ = stopped.await; });
+    /// let events = futures_util::stream::pending::<Event>();
+    /// let reply = Sse::new(events).shutdown(shutdown);
+    /// # let _ = warp::Reply::into_response(reply);
+    /// # drop(stop);
+    /// ```
+    pub fn shutdown(mut self, shutdown: Shutdown) -> Self {
+        self.shutdown = Some(shutdown);
         self
     }
 }
@@ -137,7 +164,11 @@ where
     <S::Item as IntoEventResult>::Error: Display + Send + 'static,
 {
     fn into_response(self) -> Response {
-        sse_reply(ResponseBody::new(self.events, self.keep_alive, TokioTimer))
+        let body = ResponseBody::new(self.events, self.keep_alive, TokioTimer);
+        match self.shutdown {
+            Some(shutdown) => sse_reply(shutdown.wrap(body)),
+            None => sse_reply(body),
+        }
     }
 }
 
@@ -146,7 +177,11 @@ where
     F: Stream<Item = Bytes> + Send + 'static,
 {
     fn into_response(self) -> Response {
-        sse_reply(FramesBody::new(self.events.0, self.keep_alive, TokioTimer))
+        let body = FramesBody::new(self.events.0, self.keep_alive, TokioTimer);
+        match self.shutdown {
+            Some(shutdown) => sse_reply(shutdown.wrap(body)),
+            None => sse_reply(body),
+        }
     }
 }
 
@@ -185,6 +220,7 @@ mod tests {
         let events = futures_util::stream::empty::<ssekit_core::Event>();
         let sse = Sse::new(events);
         assert_eq!(sse.keep_alive, Some(KeepAlive::new()));
+        assert!(sse.shutdown.is_none());
         assert_eq!(sse.without_keep_alive().keep_alive, None);
     }
 }

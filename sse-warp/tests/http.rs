@@ -3,10 +3,12 @@
 
 use std::net::SocketAddr;
 
+use futures_util::{StreamExt, stream};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
-use ssekit_testing::{Framework, Setup, scenarios};
-use ssekit_warp::Sse;
+use ssekit_hub::Hub;
+use ssekit_testing::{Framework, Setup, ShutdownServer, scenarios};
+use ssekit_warp::{Event, Sse};
 use tokio::net::TcpListener;
 use tower::{ServiceBuilder, ServiceExt};
 use tower_http::compression::CompressionLayer;
@@ -71,4 +73,34 @@ async fn frames_arrive_as_sent_with_keep_alive() {
     let address = listener.local_addr().unwrap();
     tokio::spawn(warp::serve(frames).incoming(listener).run());
     scenarios::frames_arrive_as_sent_with_keep_alive(address).await;
+}
+
+#[tokio::test]
+async fn open_streams_end_at_the_shutdown() {
+    let (shutdown, stop) = scenarios::shutdown_signal();
+    let hub = Hub::new();
+    let stream_shutdown = shutdown.clone();
+    let events = warp::path("events").map(move || {
+        let events = stream::iter([Event::new("hello")]).chain(stream::pending());
+        Sse::new(events).shutdown(stream_shutdown.clone())
+    });
+    let topic_hub = hub.clone();
+    let topic = warp::path("topic").and(ssekit_warp::last_event_id()).map(
+        move |last_event_id: Option<String>| {
+            let topic = scenarios::SHUTDOWN_TOPIC;
+            Sse::from_frames(topic_hub.subscribe(topic, last_event_id.as_deref()))
+        },
+    );
+    let routes = events.or(ssekit_warp::until_shutdown(topic, shutdown.clone()));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let server = warp::serve(routes).incoming(listener).graceful(shutdown);
+    let done = tokio::spawn(server.run());
+    scenarios::open_streams_end_at_the_shutdown(ShutdownServer {
+        address,
+        hub,
+        stop,
+        done,
+    })
+    .await;
 }

@@ -8,7 +8,7 @@ pub mod client;
 pub mod scenarios;
 
 pub use client::{BodyEnd, Get, PATIENCE, Protocol, Response};
-pub use scenarios::{Framework, Setup, SourceError};
+pub use scenarios::{Framework, Setup, ShutdownServer, SourceError};
 
 /// Declares one `#[tokio::test]` per scenario, for framework `$framework`.
 #[macro_export]

@@ -459,3 +459,104 @@ pub async fn frames_arrive_as_sent_with_keep_alive(server: SocketAddr) {
         assert_eq!(response.next().await, Ok(Decoded::Comment("idle".into())));
     }
 }
+
+/// How many event streams [`open_streams_end_at_the_shutdown`] holds open: half on a plain
+/// stream, half on a hub topic.
+pub const SHUTDOWN_STREAMS: u64 = 100;
+
+/// How long a server may take to end every stream and stop, from its shutdown signal.
+pub const SHUTDOWN_WITHIN: Duration = Duration::from_secs(1);
+
+/// A server started for [`open_streams_end_at_the_shutdown`], serving through the adapter:
+///
+/// - `/events`: one message (`hello`), then nothing, as an `Sse` given the shutdown with
+///   the adapter's per-response method;
+/// - `/topic`: the subscription to `hub`'s topic [`SHUTDOWN_TOPIC`] as frames, behind the
+///   adapter's router-wide shutdown;
+///
+/// and stopping gracefully at the same shutdown.
+pub struct ShutdownServer {
+    /// Where it listens.
+    pub address: SocketAddr,
+    /// The hub behind `/topic`.
+    pub hub: ssekit_hub::Hub,
+    /// Completes the shutdown's signal.
+    pub stop: oneshot::Sender<()>,
+    /// The server's task: it ends when the server has shut down.
+    pub done: tokio::task::JoinHandle<()>,
+}
+
+/// The hub topic `/topic` of a [`ShutdownServer`] serves.
+pub const SHUTDOWN_TOPIC: &str = "shutdown";
+
+/// The shutdown a [`ShutdownServer`] is built with, and the sender that completes it.
+pub fn shutdown_signal() -> (ssekit_core::Shutdown, oneshot::Sender<()>) {
+    let (stop, stopped) = oneshot::channel::<()>();
+    let shutdown = ssekit_core::Shutdown::new(async move {
+        let _ = stopped.await;
+    });
+    (shutdown, stop)
+}
+
+/// [`SHUTDOWN_STREAMS`] open event streams end within [`SHUTDOWN_WITHIN`] of the shutdown
+/// signal, each with the last frame (the default `retry:` hint) and a clean end of its body,
+/// and the server's graceful shutdown completes in that time too.
+pub async fn open_streams_end_at_the_shutdown(server: ShutdownServer) {
+    let ShutdownServer {
+        address,
+        hub,
+        stop,
+        done,
+    } = server;
+    let open = |path: &'static str| async move {
+        Get::event_stream(path)
+            .send_within(address, Duration::from_secs(30))
+            .await
+    };
+    let plain = (0..SHUTDOWN_STREAMS / 2).map(|_| open("/events"));
+    let topic = (0..SHUTDOWN_STREAMS / 2).map(|_| open("/topic"));
+    let mut plain = futures_util::future::join_all(plain).await;
+    let mut topic = futures_util::future::join_all(topic).await;
+    for response in &mut plain {
+        assert_eq!(response.next_message().await.data(), "hello");
+    }
+    assert_eq!(hub.stats().subscribers, SHUTDOWN_STREAMS / 2);
+    let Ok(_) = hub.publish(SHUTDOWN_TOPIC, Event::new("published"));
+    for response in &mut topic {
+        assert_eq!(response.next_message().await.data(), "published");
+    }
+
+    let signalled = Instant::now();
+    stop.send(()).expect("the server waits for its signal");
+    let ends = plain.into_iter().chain(topic).map(|response| async move {
+        let rest = response.rest().await;
+        (rest, signalled.elapsed())
+    });
+    let ends = futures_util::future::join_all(ends).await;
+    tokio::time::timeout(SHUTDOWN_WITHIN, done)
+        .await
+        .expect("the server shuts down within a second")
+        .expect("the server's task ends without a panic");
+    let stopped = signalled.elapsed();
+    let slowest = ends.iter().map(|(_, took)| *took).max().unwrap_or_default();
+    println!(
+        "{SHUTDOWN_STREAMS} streams ended within {slowest:?}; the server stopped after {stopped:?}"
+    );
+    assert!(
+        stopped <= SHUTDOWN_WITHIN,
+        "the server stopped after {stopped:?}"
+    );
+    let last_frame = Decoded::Retry(ssekit_core::DEFAULT_SHUTDOWN_RETRY);
+    for ((rest, took), index) in ends.into_iter().zip(0..) {
+        assert_eq!(
+            rest,
+            (vec![last_frame.clone()], BodyEnd::Clean),
+            "stream {index}"
+        );
+        assert!(
+            took <= SHUTDOWN_WITHIN,
+            "stream {index} ended after {took:?}"
+        );
+    }
+    assert_eq!(hub.stats().subscribers, 0, "every subscription dropped");
+}

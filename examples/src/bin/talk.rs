@@ -6,15 +6,17 @@
 //!
 //! `--port` falls back to `$PORT`, then 8080; `--interval-ms` to `$TALK_INTERVAL_MS`, then
 //! 5000. It listens on 127.0.0.1, prints the URL to open, and shuts down gracefully on
-//! Ctrl-C: the event streams end, then the server waits for their connections to close.
+//! Ctrl-C (SIGINT) or SIGTERM: each event stream sends a `retry:` hint and ends, then the
+//! server waits for their connections to close and exits 0.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use examples::talk::{self, Framework, Talk};
+use ssekit_core::Shutdown;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::signal::unix::{SignalKind, signal};
 
 const USAGE: &str = "usage: talk [--port N] [--interval-ms N] [--framework axum|warp]
   --port N          port to listen on, on 127.0.0.1 (default: $PORT, or 8080)
@@ -97,22 +99,39 @@ async fn main() -> ExitCode {
         options.interval.as_millis(),
         talk::url(address)
     );
-    let (shutdown, shutdown_heard) = watch::channel(false);
-    let talk = Talk::new(options.interval, shutdown_heard).logging();
-    let ctrl_c = async move {
-        if tokio::signal::ctrl_c().await.is_err() {
-            // No signal handler: run until killed.
-            std::future::pending::<()>().await;
-        }
+    let shutdown = Shutdown::new(async {
+        interrupted_or_terminated().await;
         println!("shutting down: ending the event streams");
-        let _ = shutdown.send(true);
-    };
-    match talk::serve(listener, options.framework, talk, ctrl_c).await {
+    });
+    let talk = Talk::new(options.interval).logging();
+    match talk::serve(listener, options.framework, talk, shutdown).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("talk: {error}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Completes at the first SIGINT (Ctrl-C) or SIGTERM (what `kill`, systemd and container
+/// runtimes send); never, where neither handler can be installed (run until killed).
+async fn interrupted_or_terminated() {
+    let terminate = async {
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                terminate.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        () = terminate => {}
+        () = interrupt => {}
     }
 }
 

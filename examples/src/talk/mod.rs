@@ -19,7 +19,9 @@
 //!   it runs only while somebody listens;
 //! - it sends nothing while idle, so proxies may cut it: here a keep-alive comment goes out
 //!   after 15 s of quiet (only with intervals longer than that);
-//! - its page appends event data as HTML: here as text.
+//! - its page appends event data as HTML: here as text;
+//! - it has no graceful shutdown: here a shutdown ([`serve`]'s) ends every event stream with
+//!   a `retry:` hint, so that pages come back after the restart, and the server exits.
 //!
 //! As in the original, a new client gets an event at once: the first listener starts the
 //! timer, which fires at once, and a client that joins while the timer runs gets the latest
@@ -31,7 +33,6 @@
 pub mod on_axum;
 pub mod on_warp;
 
-use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -39,8 +40,10 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt, stream};
-use ssekit_core::Event;
+use ssekit_axum::ShutdownLayer;
+use ssekit_core::{Event, Shutdown};
 use ssekit_hub::{Hub, HubConfig, OnUnknownId, Retention, Topic};
+use ssekit_warp::until_shutdown;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::time::MissedTickBehavior;
@@ -92,7 +95,6 @@ const TOPIC: &str = "talk";
 #[derive(Clone, Debug)]
 pub struct Talk {
     hub: Hub,
-    shutdown: watch::Receiver<bool>,
     /// How many event streams are open; the publisher runs while it is above zero.
     listeners: Arc<watch::Sender<usize>>,
     /// The id of the latest event published, 0 before the first.
@@ -101,21 +103,20 @@ pub struct Talk {
 }
 
 impl Talk {
-    /// Events every `interval` while somebody listens, until `shutdown` turns true.
+    /// Events every `interval` while somebody listens.
     ///
     /// Spawns the publisher on the current tokio runtime; it ends when the last clone of this
-    /// `Talk` is dropped, or at the shutdown.
+    /// `Talk` is dropped.
     ///
     /// # Panics
     ///
     /// Outside a tokio runtime.
-    pub fn new(interval: Duration, shutdown: watch::Receiver<bool>) -> Self {
+    pub fn new(interval: Duration) -> Self {
         let config = HubConfig::new()
             .retention(Retention::new().max_events(RETAINED_EVENTS))
             .on_unknown_id(OnUnknownId::ReplayAll);
         let talk = Self {
             hub: Hub::with_config(config),
-            shutdown,
             listeners: Arc::new(watch::channel(0).0),
             latest_id: Arc::new(AtomicU64::new(0)),
             log: false,
@@ -125,7 +126,6 @@ impl Talk {
             talk.listeners.subscribe(),
             Arc::clone(&talk.latest_id),
             interval,
-            talk.shutdown.clone(),
         ));
         talk
     }
@@ -149,8 +149,8 @@ impl Talk {
 
     /// The event stream for one client that last saw `last_event_id`, as encoded frames:
     /// the events it missed, or the latest one for a new client while the timer runs; then
-    /// every event published, until the client leaves (the stream is dropped) or the server
-    /// shuts down (the stream ends).
+    /// every event published, until the client leaves (the stream is dropped). At a
+    /// shutdown, [`serve`]'s adapters end it.
     pub fn events(&self, last_event_id: Option<&str>) -> impl Stream<Item = Bytes> + Send + use<> {
         let resume_after = match last_event_id {
             Some(id) => Some(id.to_string()),
@@ -171,26 +171,21 @@ impl Talk {
                 Some((frames, (subscription, listener)))
             },
         )
-        .take_until(shut_down(self.shutdown.clone()))
     }
 }
 
 /// Publishes `new server event <time>` to `topic` at once and then every `interval` for as
-/// long as `listeners` is above zero; waits for a listener when it is zero. Ends at the
-/// shutdown, or when the `Talk` is gone.
+/// long as `listeners` is above zero; waits for a listener when it is zero. Ends when the
+/// `Talk` is gone.
 async fn publish_while_listened(
     topic: Topic,
     mut listeners: watch::Receiver<usize>,
     latest_id: Arc<AtomicU64>,
     interval: Duration,
-    shutdown: watch::Receiver<bool>,
 ) {
-    let shutdown = shut_down(shutdown);
-    tokio::pin!(shutdown);
     loop {
-        tokio::select! {
-            listened = until(&mut listeners, |&count| count > 0) => if !listened { return },
-            () = &mut shutdown => return,
+        if !until(&mut listeners, |&count| count > 0).await {
+            return;
         }
         let mut ticks = tokio::time::interval(interval);
         ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
@@ -205,7 +200,6 @@ async fn publish_while_listened(
                     if !left { return }
                     break;
                 }
-                () = &mut shutdown => return,
             }
         }
     }
@@ -219,13 +213,6 @@ async fn until(count: &mut watch::Receiver<usize>, condition: impl FnMut(&usize)
 /// The local time as the original's `toLocaleTimeString()` shows it in English: `7:05:09 PM`.
 pub fn local_time() -> String {
     chrono::Local::now().format("%-I:%M:%S %p").to_string()
-}
-
-/// Completes once `shutdown` turns true; never, if its sender is gone without doing so.
-async fn shut_down(mut shutdown: watch::Receiver<bool>) {
-    if shutdown.wait_for(|&down| down).await.is_err() {
-        std::future::pending::<()>().await;
-    }
 }
 
 /// Counts an open event stream for as long as it lives.
@@ -263,8 +250,12 @@ impl Drop for Listener {
     }
 }
 
-/// Serves the rules on `listener` with `framework` until `shutdown` completes; then the
-/// event streams end and the server waits for their connections to close.
+/// Serves the rules on `listener` with `framework` until `shutdown` comes; then the server
+/// stops accepting, each event stream writes the shutdown's last frame (a `retry:` hint)
+/// and ends, and the server waits for their connections to close.
+///
+/// The adapters' shutdown does it all: `ShutdownLayer` on the axum router,
+/// `until_shutdown` around the warp filter, and the same signal for the server.
 ///
 /// # Errors
 ///
@@ -273,12 +264,15 @@ pub async fn serve(
     listener: TcpListener,
     framework: Framework,
     talk: Talk,
-    shutdown: impl Future<Output = ()> + Send + 'static,
+    shutdown: Shutdown,
 ) -> std::io::Result<()> {
     match framework {
-        Framework::Axum => crate::http1::serve(listener, on_axum::router(talk), shutdown).await,
+        Framework::Axum => {
+            let router = on_axum::router(talk).layer(ShutdownLayer::new(shutdown.clone()));
+            crate::http1::serve(listener, router, shutdown).await
+        }
         Framework::Warp => {
-            warp::serve(on_warp::routes(talk))
+            warp::serve(until_shutdown(on_warp::routes(talk), shutdown.clone()))
                 .incoming(listener)
                 .graceful(shutdown)
                 .run()

@@ -7,6 +7,7 @@ mod topic;
 
 use std::collections::HashMap;
 use std::convert::Infallible;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Instant;
 
@@ -50,6 +51,8 @@ pub struct MemoryBackend {
     topics: RwLock<HashMap<Box<str>, Arc<Topic>>>,
     config: Arc<HubConfig>,
     counters: Arc<Counters>,
+    /// Set by [`Backend::close`]: topics made from then on start closed.
+    closed: AtomicBool,
 }
 
 impl MemoryBackend {
@@ -66,6 +69,7 @@ impl MemoryBackend {
             topics: RwLock::new(HashMap::new()),
             config: Arc::new(config),
             counters: Arc::default(),
+            closed: AtomicBool::new(false),
         }
     }
 
@@ -98,9 +102,12 @@ impl MemoryBackend {
         drop(topics);
         let mut topics = self.topics.write().unwrap_or_else(PoisonError::into_inner);
         let topic = topics.entry(name.into()).or_insert_with(|| {
+            // Read under the write lock that `close` waits for before it walks the topics:
+            // a topic made during a close is closed by one or the other.
             Arc::new(Topic::new(
                 Arc::clone(&self.config),
                 Arc::clone(&self.counters),
+                self.closed.load(Ordering::SeqCst),
             ))
         });
         Arc::clone(topic)
@@ -123,6 +130,14 @@ impl Backend for MemoryBackend {
 
     fn subscribe(&self, topic: &str, last_event_id: Option<&str>) -> Subscription {
         self.topic(topic).subscribe(last_event_id, Instant::now())
+    }
+
+    fn close(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+        let topics = self.topics.read().unwrap_or_else(PoisonError::into_inner);
+        for topic in topics.values() {
+            topic.close();
+        }
     }
 
     fn stats(&self) -> HubStats {

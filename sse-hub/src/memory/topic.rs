@@ -31,6 +31,8 @@ struct TopicState {
     retained: Retained,
     subscribers: Vec<Subscriber>,
     next_subscriber_key: u64,
+    /// Set by [`Topic::close`]: no subscriber is added any more.
+    closed: bool,
 }
 
 /// A subscriber as publishing sees it: the sending end of its bounded queue.
@@ -41,7 +43,7 @@ struct Subscriber {
 }
 
 impl Topic {
-    pub(crate) fn new(config: Arc<HubConfig>, counters: Arc<Counters>) -> Self {
+    pub(crate) fn new(config: Arc<HubConfig>, counters: Arc<Counters>, closed: bool) -> Self {
         let marker = match &config.on_unknown_id {
             OnUnknownId::Marker(marker) => Some(marker.to_bytes()),
             OnUnknownId::StartLive | OnUnknownId::ReplayAll => None,
@@ -52,6 +54,7 @@ impl Topic {
                 retained: Retained::new(config.first_id),
                 subscribers: Vec::new(),
                 next_subscriber_key: 0,
+                closed,
             }),
             config,
             counters,
@@ -103,10 +106,14 @@ impl Topic {
         let replay = self.replay(&state.retained, last_event_id);
         let key = state.next_subscriber_key;
         state.next_subscriber_key += 1;
-        state.subscribers.push(Subscriber {
-            key,
-            frames: sender,
-        });
+        // On a closed topic the sender is dropped here: the subscription yields its replay,
+        // then ends.
+        if !state.closed {
+            state.subscribers.push(Subscriber {
+                key,
+                frames: sender,
+            });
+        }
         drop(state);
         self.counters.subscribed();
         Subscription::new(
@@ -153,6 +160,14 @@ impl Topic {
         self.counters.unsubscribed();
     }
 
+    /// Ends every subscription (each yields what it holds, then ends) and every one made
+    /// from now on. Publishing goes on: events are numbered and retained as before.
+    pub(crate) fn close(&self) {
+        let mut state = self.lock();
+        state.closed = true;
+        state.subscribers.clear();
+    }
+
     /// How many frames the topic retains now.
     pub(crate) fn retained_len(&self) -> usize {
         self.lock().retained.len()
@@ -189,7 +204,7 @@ mod tests {
     use crate::retention::Retention;
 
     fn topic(config: HubConfig) -> Arc<Topic> {
-        Arc::new(Topic::new(Arc::new(config), Arc::default()))
+        Arc::new(Topic::new(Arc::new(config), Arc::default(), false))
     }
 
     /// Everything the subscription yields without waiting, as text.
@@ -289,6 +304,28 @@ mod tests {
         drop(second);
         assert_eq!(topic.subscriber_count(), 0);
         assert_eq!(topic.counters.snapshot().subscribers, 0);
+    }
+
+    #[test]
+    fn closing_ends_every_subscription_after_what_it_holds_and_every_later_one() {
+        let topic = topic(HubConfig::new());
+        let mut open = topic.subscribe(None, Instant::now());
+        publish_all(&topic, &["a"]);
+        topic.close();
+        assert_eq!(topic.subscriber_count(), 0);
+        assert_eq!(ready_text(&mut open), "id: 1\ndata: a\n\n");
+        let mut cx = Context::from_waker(Waker::noop());
+        assert_eq!(Pin::new(&mut open).poll_next(&mut cx), Poll::Ready(None));
+
+        publish_all(&topic, &["b"]);
+        let mut later = topic.subscribe(Some("1"), Instant::now());
+        assert_eq!(topic.subscriber_count(), 0);
+        assert_eq!(
+            ready_text(&mut later),
+            "id: 2\ndata: b\n\n",
+            "the replay, then the end"
+        );
+        assert_eq!(Pin::new(&mut later).poll_next(&mut cx), Poll::Ready(None));
     }
 
     #[test]
