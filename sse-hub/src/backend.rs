@@ -1,5 +1,7 @@
 //! The seam between a [`Hub`](crate::Hub) and where its events live.
 
+use std::future::Future;
+
 use bytes::Bytes;
 use futures_core::Stream;
 use ssekit_core::Event;
@@ -20,6 +22,7 @@ use crate::stats::HubStats;
 ///
 /// ```
 /// use std::convert::Infallible;
+/// use std::future::Ready;
 /// use ssekit_core::Event;
 /// use ssekit_hub::{Backend, Hub, HubStats, MemoryBackend, Subscription};
 ///
@@ -29,11 +32,12 @@ use crate::stats::HubStats;
 /// impl Backend for Logged {
 ///     type Subscription = Subscription;
 ///     type Error = Infallible;
+///     type Publish = Ready<Result<u64, Infallible>>;
 ///
-///     fn publish(&self, topic: &str, event: Event) -> Result<u64, Infallible> {
-///         let id = self.0.publish(topic, event)?;
+///     fn publish(&self, topic: &str, event: Event) -> Self::Publish {
+///         let Ok(id) = self.0.publish(topic, event).into_inner();
 ///         println!("{topic}: published {id}");
-///         Ok(id)
+///         std::future::ready(Ok(id))
 ///     }
 ///
 ///     fn subscribe(&self, topic: &str, last_event_id: Option<&str>) -> Subscription {
@@ -50,8 +54,8 @@ use crate::stats::HubStats;
 /// }
 ///
 /// let hub = Hub::with_backend(Logged::default());
-/// let Ok(id) = hub.publish("talk", Event::new("hi"));
-/// assert_eq!(id, 1);
+/// let Ok(id) = hub.publish("talk", Event::new("hi")).into_inner();
+/// assert_eq!(hub.subscribe("talk", Some(&(id - 1).to_string())).backlog_len(), 1);
 /// ```
 pub trait Backend: Send + Sync + 'static {
     /// A subscriber's stream of encoded frames: several frames back to back in one item
@@ -61,14 +65,24 @@ pub trait Backend: Send + Sync + 'static {
     /// Why a publication failed ([`Infallible`](std::convert::Infallible) in memory).
     type Error: std::error::Error + Send + Sync + 'static;
 
+    /// What [`publish`](Self::publish) returns: a future of the event's id, or of the
+    /// error. A broker needs a round trip to assign an id; in memory the id is known at once,
+    /// and the future is [`std::future::Ready`] (take its value with `into_inner`).
+    type Publish: Future<Output = Result<u64, Self::Error>> + Send + 'static;
+
     /// Publishes `event` to every subscriber of `topic` (created on first use) and retains
-    /// it for reconnecting ones, under a new id that replaces any id the event had; returns
-    /// that id.
+    /// it for reconnecting ones, under a new id that replaces any id the event had; the
+    /// future gives that id.
+    ///
+    /// The future owns what it needs (it borrows neither `self` nor `topic`), so it can be
+    /// sent to another task. Whether a publication that is never awaited still happens is
+    /// the backend's to document; in memory it has happened when `publish` returns.
     ///
     /// # Errors
     ///
-    /// When the event could not be published (the broker is unreachable, say).
-    fn publish(&self, topic: &str, event: Event) -> Result<u64, Self::Error>;
+    /// The future's: when the event could not be published (the broker is unreachable,
+    /// say).
+    fn publish(&self, topic: &str, event: Event) -> Self::Publish;
 
     /// Subscribes to `topic` (created on first use): the retained events after
     /// `last_event_id` first, when it is given, then every event published from now on.

@@ -38,7 +38,8 @@ pub struct HubConfig {
     pub(crate) backlog: usize,
     pub(crate) batch_bytes: usize,
     pub(crate) on_unknown_id: OnUnknownId,
-    pub(crate) first_id: u64,
+    /// `None`: from the clock ([`crate::id::clock_first_id`]).
+    pub(crate) first_id: Option<u64>,
 }
 
 impl HubConfig {
@@ -56,7 +57,7 @@ impl HubConfig {
             backlog: DEFAULT_BACKLOG,
             batch_bytes: DEFAULT_BATCH_BYTES,
             on_unknown_id: OnUnknownId::ReplayAll,
-            first_id: 1,
+            first_id: None,
         }
     }
 
@@ -123,27 +124,29 @@ impl HubConfig {
         self
     }
 
-    /// Sets the id of each topic's first event (1 by default; at most [`MAX_FIRST_ID`],
-    /// larger values count as that).
+    /// Sets the id of each topic's first event, in place of the clock (at most
+    /// [`MAX_FIRST_ID`], larger values count as that).
     ///
-    /// Ids restart with the process. Start them from something that grows across restarts
-    /// (the start time in milliseconds, say), so that an id a client kept from a previous run
-    /// is never taken for one of this run's: it is then too old, hence
-    /// [unknown](OnUnknownId).
+    /// By default a topic's first id comes from the clock: the time it is created, in
+    /// milliseconds since 1970, times 2^20. Ids then grow across restarts of the process, so
+    /// an id a client kept from a previous run is never taken for one of this run's: it is
+    /// older than the topic's first, hence [unknown](OnUnknownId), never a silent gap. A
+    /// fixed first id (1, say, for ids a person reads) gives that up: after a restart the
+    /// same ids name other events. Either way, a topic that left memory and comes back
+    /// starts past every id its earlier self gave.
     ///
     /// # Example
     ///
     /// ```
-    /// use std::time::{SystemTime, UNIX_EPOCH};
-    /// use ssekit_hub::HubConfig;
+    /// use ssekit_hub::{Hub, HubConfig};
     ///
-    /// let started_ms = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis();
-    /// let config = HubConfig::new().first_id(u64::try_from(started_ms).unwrap() * 1000);
-    /// # let _ = config;
+    /// let hub = Hub::with_config(HubConfig::new().first_id(1));
+    /// let Ok(id) = hub.publish("talk", ssekit_core::Event::new("hi")).into_inner();
+    /// assert_eq!(id, 1);
     /// ```
     #[must_use]
     pub fn first_id(mut self, first_id: u64) -> Self {
-        self.first_id = first_id.min(MAX_FIRST_ID);
+        self.first_id = Some(first_id.min(MAX_FIRST_ID));
         self
     }
 }

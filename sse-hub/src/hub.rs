@@ -25,9 +25,9 @@ use crate::stats::HubStats;
 ///
 /// let hub = Hub::new();
 /// let mut live = hub.subscribe("talk", None);
-/// let Ok(id) = hub.publish("talk", Event::new("hello"));
-/// assert_eq!(id, 1);
-/// assert_eq!(live.next().now_or_never(), Some(Some("id: 1\ndata: hello\n\n".into())));
+/// let Ok(id) = hub.publish("talk", Event::new("hello")).into_inner();
+/// let frame = live.next().now_or_never().unwrap().unwrap();
+/// assert_eq!(frame, format!("id: {id}\ndata: hello\n\n"));
 /// ```
 #[derive(Debug)]
 pub struct Hub<B = MemoryBackend> {
@@ -101,7 +101,7 @@ impl<B: Backend> Hub<B> {
     /// ```
     /// let hub = ssekit_hub::Hub::new();
     /// let talk = hub.topic("talk");
-    /// let Ok(_) = talk.publish(ssekit_core::Event::new("hi"));
+    /// let Ok(_) = talk.publish(ssekit_core::Event::new("hi")).into_inner();
     /// assert_eq!(hub.backend().retained_len("talk"), 1);
     /// ```
     pub fn topic(&self, name: &str) -> Topic<B> {
@@ -113,22 +113,26 @@ impl<B: Backend> Hub<B> {
 
     /// Publishes `event` to every subscriber of `topic`, and retains it for reconnecting
     /// ones. The event gets the topic's next id (see [`MemoryBackend`] for how ids are made),
-    /// which replaces any id it had; returns that id.
+    /// which replaces any id it had; the returned future gives that id.
+    ///
+    /// With [`MemoryBackend`] the event is published when this returns, and the future is
+    /// ready at once: `.into_inner()` takes the id without awaiting. A broker's backend
+    /// answers once the broker has, so `.await` it.
     ///
     /// # Errors
     ///
-    /// The backend's, when it could not publish; never for [`MemoryBackend`] (whose error
-    /// is [`Infallible`](std::convert::Infallible)).
+    /// The future's: the backend's error, when it could not publish; never for
+    /// [`MemoryBackend`] (whose error is [`Infallible`](std::convert::Infallible)).
     ///
     /// # Example
     ///
     /// ```
     /// let hub = ssekit_hub::Hub::new();
-    /// let Ok(first) = hub.publish("talk", ssekit_core::Event::new("a"));
-    /// let Ok(second) = hub.publish("talk", ssekit_core::Event::new("b"));
-    /// assert_eq!((first, second), (1, 2));
+    /// let Ok(first) = hub.publish("talk", ssekit_core::Event::new("a")).into_inner();
+    /// let Ok(second) = hub.publish("talk", ssekit_core::Event::new("b")).into_inner();
+    /// assert_eq!(second, first + 1);
     /// ```
-    pub fn publish(&self, topic: &str, event: Event) -> Result<u64, B::Error> {
+    pub fn publish(&self, topic: &str, event: Event) -> B::Publish {
         self.backend.publish(topic, event)
     }
 
@@ -142,9 +146,9 @@ impl<B: Backend> Hub<B> {
     /// ```
     /// use futures_util::{FutureExt, StreamExt};
     ///
-    /// let hub = ssekit_hub::Hub::new();
+    /// let hub = ssekit_hub::Hub::with_config(ssekit_hub::HubConfig::new().first_id(1));
     /// for data in ["a", "b", "c"] {
-    ///     let Ok(_) = hub.publish("talk", ssekit_core::Event::new(data));
+    ///     let Ok(_) = hub.publish("talk", ssekit_core::Event::new(data)).into_inner();
     /// }
     /// let mut resumed = hub.subscribe("talk", Some("1"));
     /// let replayed = resumed.next().now_or_never().unwrap().unwrap();
@@ -170,9 +174,10 @@ impl<B: Backend> Hub<B> {
     ///
     /// let hub = ssekit_hub::Hub::new();
     /// let mut open = hub.subscribe("talk", None);
-    /// let Ok(_) = hub.publish("talk", ssekit_core::Event::new("last words"));
+    /// let Ok(id) = hub.publish("talk", ssekit_core::Event::new("last words")).into_inner();
     /// hub.close();
-    /// assert_eq!(open.next().now_or_never(), Some(Some("id: 1\ndata: last words\n\n".into())));
+    /// let frame = open.next().now_or_never().unwrap().unwrap();
+    /// assert_eq!(frame, format!("id: {id}\ndata: last words\n\n"));
     /// assert_eq!(open.next().now_or_never(), Some(None));
     /// assert_eq!(hub.subscribe("talk", None).next().now_or_never(), Some(None));
     /// ```
@@ -217,8 +222,9 @@ impl<B: Backend> Hub<B> {
 /// let hub = ssekit_hub::Hub::new();
 /// let talk = hub.topic("talk");
 /// let mut live = talk.subscribe(None);
-/// let Ok(_) = talk.publish(ssekit_core::Event::new("hi"));
-/// assert_eq!(live.next().now_or_never(), Some(Some("id: 1\ndata: hi\n\n".into())));
+/// let Ok(id) = talk.publish(ssekit_core::Event::new("hi")).into_inner();
+/// let frame = live.next().now_or_never().unwrap().unwrap();
+/// assert_eq!(frame, format!("id: {id}\ndata: hi\n\n"));
 /// assert_eq!(talk.name(), "talk");
 /// ```
 #[derive(Debug)]
@@ -252,16 +258,17 @@ impl<B: Backend> Topic<B> {
     ///
     /// # Errors
     ///
-    /// The backend's, when it could not publish; never for [`MemoryBackend`].
+    /// The future's: the backend's error, when it could not publish; never for
+    /// [`MemoryBackend`].
     ///
     /// # Example
     ///
     /// ```
-    /// let topic = ssekit_hub::Hub::new().topic("news");
-    /// let Ok(id) = topic.publish(ssekit_core::Event::new("extra"));
+    /// let hub = ssekit_hub::Hub::with_config(ssekit_hub::HubConfig::new().first_id(1));
+    /// let Ok(id) = hub.topic("news").publish(ssekit_core::Event::new("extra")).into_inner();
     /// assert_eq!(id, 1);
     /// ```
-    pub fn publish(&self, event: Event) -> Result<u64, B::Error> {
+    pub fn publish(&self, event: Event) -> B::Publish {
         self.backend.publish(&self.name, event)
     }
 

@@ -1,5 +1,9 @@
 //! Event ids as the hub writes them: a topic's sequence number in decimal.
 
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::config::MAX_FIRST_ID;
+
 /// The sequence number a `Last-Event-ID` names, if it is one the hub could have written: ASCII
 /// digits, with no sign, no leading zero (except `0` itself) and no overflow.
 pub(crate) fn parse_id(text: &str) -> Option<u64> {
@@ -15,9 +19,43 @@ pub(crate) fn parse_id(text: &str) -> Option<u64> {
     })
 }
 
+/// How many ids a topic's clock-based first id leaves for each millisecond: a topic that
+/// publishes fewer than 2^20 (about a million) events per millisecond of its life on average,
+/// which is every topic, never gives an id that a later process's topic of the same name
+/// starts below.
+const IDS_PER_MILLISECOND: u64 = 1 << 20;
+
+/// The first id of a topic created at `now`: milliseconds since 1970 times 2^20 (at most
+/// [`MAX_FIRST_ID`], which the clock reaches in the 23rd century). 1 on a clock set before
+/// 1970.
+pub(crate) fn clock_first_id(now: SystemTime) -> u64 {
+    let millis = now
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.as_millis());
+    u64::try_from(millis)
+        .unwrap_or(u64::MAX)
+        .saturating_mul(IDS_PER_MILLISECOND)
+        .clamp(1, MAX_FIRST_ID)
+}
+
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
+
+    #[test]
+    fn clock_ids_grow_with_the_clock_and_stay_in_range() {
+        let now = SystemTime::now();
+        let later = now + Duration::from_millis(1);
+        assert!(clock_first_id(later) >= clock_first_id(now) + IDS_PER_MILLISECOND);
+        assert_eq!(clock_first_id(UNIX_EPOCH), 1);
+        assert_eq!(clock_first_id(UNIX_EPOCH - Duration::from_secs(1)), 1);
+        let far = UNIX_EPOCH + Duration::from_secs(u64::MAX / 4);
+        assert_eq!(clock_first_id(far), MAX_FIRST_ID);
+        // Today's ids fit in 61 bits, with room for 2^63 events after them.
+        assert!(clock_first_id(now) < 1 << 61);
+    }
 
     #[test]
     fn decimal_ids_parse() {

@@ -15,7 +15,9 @@
 //! - [`Subscription`]: a stream of encoded frames, for `Sse::from_frames` in `ssekit-axum` and
 //!   `ssekit-warp`.
 //!
-//! Publishing needs no async runtime; subscriptions run on any.
+//! Publishing returns a future of the event's id, since a broker takes a round trip to assign
+//! one; in memory it is ready at once (`into_inner` takes the id), so publishing needs no async
+//! runtime. Subscriptions run on any.
 //!
 //! # Example
 //!
@@ -27,14 +29,17 @@
 //! let hub = Hub::new();
 //! let talk = hub.topic("talk");
 //! let mut live = talk.subscribe(None);
-//! let Ok(_) = talk.publish(Event::new("first"));
-//! let Ok(_) = talk.publish(Event::new("second"));
+//! // Ids start from the clock (so that they grow across restarts) and go up by one.
+//! let Ok(first) = talk.publish(Event::new("first")).into_inner();
+//! let Ok(second) = talk.publish(Event::new("second")).into_inner();
+//! assert_eq!(second, first + 1);
 //! let frames = live.next().now_or_never().unwrap().unwrap();
-//! assert_eq!(frames, "id: 1\ndata: first\n\nid: 2\ndata: second\n\n");
+//! assert_eq!(frames, format!("id: {first}\ndata: first\n\nid: {second}\ndata: second\n\n"));
 //!
-//! // A client that saw event 1 reconnects: it gets event 2, then the live events.
-//! let mut resumed = talk.subscribe(Some("1"));
-//! assert_eq!(resumed.next().now_or_never().unwrap().unwrap(), "id: 2\ndata: second\n\n");
+//! // A client that saw the first event reconnects: it gets the second, then the live events.
+//! let mut resumed = talk.subscribe(Some(&first.to_string()));
+//! let replayed = resumed.next().now_or_never().unwrap().unwrap();
+//! assert_eq!(replayed, format!("id: {second}\ndata: second\n\n"));
 //! ```
 //!
 //! In an axum handler (with `ssekit-axum`), serving a topic is one line:

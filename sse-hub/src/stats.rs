@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 ///
 /// let hub = Hub::new();
 /// let _subscription = hub.subscribe("talk", None);
-/// let Ok(_) = hub.publish("talk", Event::new("hi"));
+/// let Ok(_) = hub.publish("talk", Event::new("hi")).into_inner();
 /// assert_eq!(
 ///     hub.stats(),
 ///     HubStats { published: 1, subscribers: 1, slow_disconnects: 0 }

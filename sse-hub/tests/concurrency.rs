@@ -21,6 +21,7 @@ const SUBSCRIBERS: u64 = 64;
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn subscribers_joining_during_publication_get_no_gap_and_no_duplicate() {
     let config = HubConfig::new()
+        .first_id(1)
         .retention(Retention::new().max_events(usize::try_from(LAST).unwrap()))
         // Room for all: this test is about the seam between replay and live, not slowness.
         .backlog(usize::try_from(LAST).unwrap());
@@ -32,7 +33,9 @@ async fn subscribers_joining_during_publication_get_no_gap_and_no_duplicate() {
         let (hub, latest, joined) = (hub.clone(), Arc::clone(&latest), Arc::clone(&joined));
         std::thread::spawn(move || {
             for n in 1..=EVENTS {
-                let Ok(id) = hub.publish("race", Event::new(format!("event {n}")));
+                let Ok(id) = hub
+                    .publish("race", Event::new(format!("event {n}")))
+                    .into_inner();
                 latest.store(id, Ordering::Release);
                 // Pauses, so that subscribers join all along the publication.
                 if n % 500 == 0 {
@@ -47,7 +50,7 @@ async fn subscribers_joining_during_publication_get_no_gap_and_no_duplicate() {
                 );
                 std::thread::sleep(Duration::from_millis(1));
             }
-            let Ok(_) = hub.publish("race", Event::new("the end"));
+            let Ok(_) = hub.publish("race", Event::new("the end")).into_inner();
         })
     };
 

@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::routing::get;
 use ssekit_axum::{Frames, LastEventId, Sse};
 use ssekit_core::{Event, Message};
-use ssekit_hub::{Hub, Subscription};
+use ssekit_hub::{Hub, HubConfig, Subscription};
 use ssekit_testing::{Get, PATIENCE};
 
 const EVENTS: u64 = 60;
@@ -45,7 +45,7 @@ fn data(n: u64) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_reconnects_with_its_last_id_gets_every_event_once() {
-    let hub = Hub::new();
+    let hub = Hub::with_config(HubConfig::new().first_id(1));
     let server = serve(hub.clone()).await;
 
     let mut first = Get::event_stream("/talk").send(server).await;
@@ -54,7 +54,7 @@ async fn a_client_that_reconnects_with_its_last_id_gets_every_event_once() {
         let hub = hub.clone();
         tokio::spawn(async move {
             for n in 1..=EVENTS {
-                let Ok(_) = hub.publish("talk", Event::new(data(n)));
+                let Ok(_) = hub.publish("talk", Event::new(data(n))).into_inner();
                 tokio::time::sleep(Duration::from_millis(2)).await;
             }
         })
@@ -92,9 +92,9 @@ async fn a_client_that_reconnects_with_its_last_id_gets_every_event_once() {
 
 #[tokio::test]
 async fn frames_ready_together_reach_the_client_in_fewer_body_chunks() {
-    let hub = Hub::new();
+    let hub = Hub::with_config(HubConfig::new().first_id(1));
     for n in 1..=100 {
-        let Ok(_) = hub.publish("talk", Event::new(data(n)));
+        let Ok(_) = hub.publish("talk", Event::new(data(n))).into_inner();
     }
     let server = serve(hub.clone()).await;
     let mut response = Get::event_stream("/talk")

@@ -133,7 +133,9 @@ fn message(id: u64) -> Message {
 }
 
 fn run(steps: &[Step], max_events: u64, on_unknown_id: &OnUnknownId) {
+    // The model numbers events from 1.
     let config = HubConfig::new()
+        .first_id(1)
         .retention(Retention::new().max_events(usize::try_from(max_events).unwrap()))
         .on_unknown_id(on_unknown_id.clone())
         .backlog(steps.len() + 1)
@@ -150,7 +152,9 @@ fn run(steps: &[Step], max_events: u64, on_unknown_id: &OnUnknownId) {
         match step {
             Step::Publish => {
                 model.published += 1;
-                let Ok(id) = topic.publish(Event::new(data(model.published)));
+                let Ok(id) = topic
+                    .publish(Event::new(data(model.published)))
+                    .into_inner();
                 assert_eq!(id, model.published);
                 for subscriber in &mut subscribers {
                     subscriber.messages.push(message(id));

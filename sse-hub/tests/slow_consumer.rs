@@ -15,6 +15,7 @@ const EVENTS: u64 = 200;
 fn hub() -> Hub {
     Hub::with_config(
         HubConfig::new()
+            .first_id(1)
             .backlog(BACKLOG)
             .retention(Retention::new().max_events(RETAINED)),
     )
@@ -26,7 +27,9 @@ fn a_subscriber_that_never_reads_is_cut_off_and_the_others_get_everything() {
     let slow = hub.subscribe("news", None);
     let mut fast = Reader::new(hub.subscribe("news", None));
     for n in 1..=EVENTS {
-        let Ok(_) = hub.publish("news", Event::new(format!("event {n}")));
+        let Ok(_) = hub
+            .publish("news", Event::new(format!("event {n}")))
+            .into_inner();
         fast.read_ready();
         assert!(
             slow.backlog_len() <= BACKLOG,
@@ -63,12 +66,16 @@ fn a_subscriber_cut_off_resumes_from_retention_after_the_last_id_it_got() {
     // It reads a little, then stops while publishing goes on.
     for _ in 0..3 {
         published += 1;
-        let Ok(_) = hub.publish("news", Event::new(format!("event {published}")));
+        let Ok(_) = hub
+            .publish("news", Event::new(format!("event {published}")))
+            .into_inner();
     }
     slow.read_ready();
     for _ in 0..(BACKLOG + 10) {
         published += 1;
-        let Ok(_) = hub.publish("news", Event::new(format!("event {published}")));
+        let Ok(_) = hub
+            .publish("news", Event::new(format!("event {published}")))
+            .into_inner();
     }
     slow.read_ready();
     assert!(slow.ended);

@@ -521,7 +521,9 @@ pub async fn open_streams_end_at_the_shutdown(server: ShutdownServer) {
         assert_eq!(response.next_message().await.data(), "hello");
     }
     assert_eq!(hub.stats().subscribers, SHUTDOWN_STREAMS / 2);
-    let Ok(_) = hub.publish(SHUTDOWN_TOPIC, Event::new("published"));
+    let Ok(_) = hub
+        .publish(SHUTDOWN_TOPIC, Event::new("published"))
+        .into_inner();
     for response in &mut topic {
         assert_eq!(response.next_message().await.data(), "published");
     }

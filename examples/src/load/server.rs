@@ -142,7 +142,7 @@ impl Feed {
     fn publish(&self, payload: String) {
         match self {
             Self::Hub(hub) => {
-                let Ok(_) = hub.publish(TOPIC, Event::new(payload));
+                let Ok(_) = hub.publish(TOPIC, Event::new(payload)).into_inner();
             }
             Self::Broadcast(sender) => {
                 // No subscriber is not an error here.

@@ -193,7 +193,7 @@ async fn publish_while_listened(
             tokio::select! {
                 _ = ticks.tick() => {
                     let event = Event::new(format!("new server event {}", local_time()));
-                    let Ok(id) = topic.publish(event);
+                    let Ok(id) = topic.publish(event).into_inner();
                     latest_id.store(id, Ordering::SeqCst);
                 }
                 left = until(&mut listeners, |&count| count == 0) => {

@@ -7,9 +7,10 @@ mod topic;
 
 use std::collections::HashMap;
 use std::convert::Infallible;
+use std::future::Ready;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
 use ssekit_core::Event;
 
@@ -18,15 +19,17 @@ use topic::Topic;
 
 use crate::backend::Backend;
 use crate::config::HubConfig;
+use crate::id::clock_first_id;
 use crate::stats::{Counters, HubStats};
 
 /// The hub's default backend: every topic in this process's memory, nothing to install.
 ///
 /// # Ids
 ///
-/// Each topic numbers its events: the first gets the configured
-/// [first id](HubConfig::first_id) (1 by default), each next one the number after, and the
-/// event's SSE `id` is that number in decimal (`id: 42`). A client's `Last-Event-ID` is
+/// Each topic numbers its events: the first gets an id from the clock (the topic's creation
+/// time in milliseconds times 2^20, so that ids grow across restarts; see
+/// [`HubConfig::first_id`] for a fixed start), each next one the number after, and the
+/// event's SSE `id` is that number in decimal (`id: 1887436800000000000`). A client's `Last-Event-ID` is
 /// resumable when it is such a number (no sign, no leading zero) and every event after it is
 /// still retained; otherwise it is unknown, and gets what
 /// [`OnUnknownId`](crate::OnUnknownId) says.
@@ -43,7 +46,7 @@ use crate::stats::{Counters, HubStats};
 /// use ssekit_hub::{Hub, HubConfig, MemoryBackend};
 ///
 /// let hub = Hub::with_backend(MemoryBackend::new(HubConfig::new()));
-/// let Ok(_) = hub.publish("talk", ssekit_core::Event::new("hi"));
+/// let Ok(_) = hub.publish("talk", ssekit_core::Event::new("hi")).into_inner();
 /// assert_eq!(hub.backend().retained_len("talk"), 1);
 /// ```
 #[derive(Debug)]
@@ -84,7 +87,7 @@ impl MemoryBackend {
     ///
     /// let hub = Hub::with_config(HubConfig::new().retention(Retention::new().max_events(2)));
     /// for data in ["a", "b", "c"] {
-    ///     let Ok(_) = hub.publish("talk", ssekit_core::Event::new(data));
+    ///     let Ok(_) = hub.publish("talk", ssekit_core::Event::new(data)).into_inner();
     /// }
     /// assert_eq!(hub.backend().retained_len("talk"), 2);
     /// ```
@@ -104,9 +107,14 @@ impl MemoryBackend {
         let topic = topics.entry(name.into()).or_insert_with(|| {
             // Read under the write lock that `close` waits for before it walks the topics:
             // a topic made during a close is closed by one or the other.
+            let first_id = self
+                .config
+                .first_id
+                .unwrap_or_else(|| clock_first_id(SystemTime::now()));
             Arc::new(Topic::new(
                 Arc::clone(&self.config),
                 Arc::clone(&self.counters),
+                first_id,
                 self.closed.load(Ordering::SeqCst),
             ))
         });
@@ -123,9 +131,10 @@ impl Default for MemoryBackend {
 impl Backend for MemoryBackend {
     type Subscription = Subscription;
     type Error = Infallible;
+    type Publish = Ready<Result<u64, Infallible>>;
 
-    fn publish(&self, topic: &str, event: Event) -> Result<u64, Infallible> {
-        Ok(self.topic(topic).publish(event, Instant::now()))
+    fn publish(&self, topic: &str, event: Event) -> Self::Publish {
+        std::future::ready(Ok(self.topic(topic).publish(event, Instant::now())))
     }
 
     fn subscribe(&self, topic: &str, last_event_id: Option<&str>) -> Subscription {

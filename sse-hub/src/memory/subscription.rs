@@ -31,11 +31,11 @@ use super::topic::Topic;
 ///
 /// let hub = ssekit_hub::Hub::new();
 /// let mut subscription = hub.subscribe("talk", None);
-/// let Ok(_) = hub.publish("talk", ssekit_core::Event::new("a"));
-/// let Ok(_) = hub.publish("talk", ssekit_core::Event::new("b"));
+/// let Ok(a) = hub.publish("talk", ssekit_core::Event::new("a")).into_inner();
+/// let Ok(b) = hub.publish("talk", ssekit_core::Event::new("b")).into_inner();
 /// assert_eq!(subscription.backlog_len(), 2);
 /// let batch = subscription.next().now_or_never().unwrap().unwrap();
-/// assert_eq!(batch, "id: 1\ndata: a\n\nid: 2\ndata: b\n\n");
+/// assert_eq!(batch, format!("id: {a}\ndata: a\n\nid: {b}\ndata: b\n\n"));
 /// ```
 #[must_use = "streams do nothing unless polled"]
 pub struct Subscription {

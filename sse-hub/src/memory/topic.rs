@@ -43,7 +43,13 @@ struct Subscriber {
 }
 
 impl Topic {
-    pub(crate) fn new(config: Arc<HubConfig>, counters: Arc<Counters>, closed: bool) -> Self {
+    /// A topic whose first event gets `first_id`.
+    pub(crate) fn new(
+        config: Arc<HubConfig>,
+        counters: Arc<Counters>,
+        first_id: u64,
+        closed: bool,
+    ) -> Self {
         let marker = match &config.on_unknown_id {
             OnUnknownId::Marker(marker) => Some(marker.to_bytes()),
             OnUnknownId::StartLive | OnUnknownId::ReplayAll => None,
@@ -51,7 +57,7 @@ impl Topic {
         Self {
             marker,
             state: Mutex::new(TopicState {
-                retained: Retained::new(config.first_id),
+                retained: Retained::new(first_id),
                 subscribers: Vec::new(),
                 next_subscriber_key: 0,
                 closed,
@@ -204,7 +210,13 @@ mod tests {
     use crate::retention::Retention;
 
     fn topic(config: HubConfig) -> Arc<Topic> {
-        Arc::new(Topic::new(Arc::new(config), Arc::default(), false))
+        let first_id = config.first_id.unwrap_or(1);
+        Arc::new(Topic::new(
+            Arc::new(config),
+            Arc::default(),
+            first_id,
+            false,
+        ))
     }
 
     /// Everything the subscription yields without waiting, as text.
