@@ -3,7 +3,7 @@
 #![no_main]
 
 use ssekit_core::Limits;
-use sse_fuzz::{decode_in_pieces, decode_whole, oracle, split_points_from};
+use ssekit_fuzz::{decode_in_pieces, decode_whole, oracle, split_points_from};
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let (cuts, input) = split_points_from(data);

@@ -3,7 +3,7 @@
 #![no_main]
 
 use ssekit_core::Limits;
-use sse_fuzz::{decode_in_pieces, decode_whole, split_points_from};
+use ssekit_fuzz::{decode_in_pieces, decode_whole, split_points_from};
 
 /// The most bytes of a BOM the decoder holds while it waits for the third.
 const BOM_PREFIX: usize = 2;

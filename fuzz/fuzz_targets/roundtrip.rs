@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use arbitrary::Arbitrary;
 use ssekit_core::{Decoded, Event, Field, FieldError, Limits, Message};
-use sse_fuzz::decode_whole;
+use ssekit_fuzz::decode_whole;
 
 #[derive(Arbitrary, Debug)]
 struct EventInput {
