@@ -1,5 +1,7 @@
 //! The in-memory hub's settings.
 
+use std::time::Duration;
+
 use crate::retention::Retention;
 use crate::unknown_id::OnUnknownId;
 
@@ -16,6 +18,11 @@ pub const DEFAULT_BATCH_BYTES: usize = 64 * 1024;
 /// The largest first id: half the id space, so that a topic cannot run out of ids (it would
 /// take 2^63 events).
 pub const MAX_FIRST_ID: u64 = u64::MAX / 2;
+
+/// How long a topic with no subscriber and no publication stays in memory by default (with
+/// what it retains): 10 minutes, long past a browser's reconnection (3 s) or a laptop waking
+/// from sleep, short enough that per-user topics do not pile up.
+pub const DEFAULT_IDLE_TOPIC_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 
 /// Settings of the in-memory hub, for every topic.
 ///
@@ -40,6 +47,8 @@ pub struct HubConfig {
     pub(crate) on_unknown_id: OnUnknownId,
     /// `None`: from the clock ([`crate::id::clock_first_id`]).
     pub(crate) first_id: Option<u64>,
+    /// `None`: idle topics that retain events stay.
+    pub(crate) idle_topic_timeout: Option<Duration>,
 }
 
 impl HubConfig {
@@ -58,6 +67,7 @@ impl HubConfig {
             batch_bytes: DEFAULT_BATCH_BYTES,
             on_unknown_id: OnUnknownId::ReplayAll,
             first_id: None,
+            idle_topic_timeout: Some(DEFAULT_IDLE_TOPIC_TIMEOUT),
         }
     }
 
@@ -147,6 +157,42 @@ impl HubConfig {
     #[must_use]
     pub fn first_id(mut self, first_id: u64) -> Self {
         self.first_id = Some(first_id.min(MAX_FIRST_ID));
+        self
+    }
+
+    /// Sets how long a topic with no subscriber, and no publication or subscription, stays
+    /// in memory with the events it retains ([`DEFAULT_IDLE_TOPIC_TIMEOUT`] by default). A
+    /// client that comes back later with a `Last-Event-ID` of that topic gets what
+    /// [`OnUnknownId`] says. A topic that retains nothing leaves as soon as its last
+    /// subscriber does, whatever this says.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use ssekit_hub::HubConfig;
+    ///
+    /// let config = HubConfig::new().idle_topic_timeout(Duration::from_secs(60));
+    /// # let _ = config;
+    /// ```
+    #[must_use]
+    pub fn idle_topic_timeout(mut self, timeout: Duration) -> Self {
+        self.idle_topic_timeout = Some(timeout);
+        self
+    }
+
+    /// Keeps idle topics that retain events in memory for as long as the process runs (for
+    /// a hub whose topics come from a bounded set).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let config = ssekit_hub::HubConfig::new().keep_idle_topics();
+    /// # let _ = config;
+    /// ```
+    #[must_use]
+    pub fn keep_idle_topics(mut self) -> Self {
+        self.idle_topic_timeout = None;
         self
     }
 }

@@ -77,7 +77,9 @@ mod stats;
 mod unknown_id;
 
 pub use backend::Backend;
-pub use config::{DEFAULT_BACKLOG, DEFAULT_BATCH_BYTES, HubConfig, MAX_FIRST_ID};
+pub use config::{
+    DEFAULT_BACKLOG, DEFAULT_BATCH_BYTES, DEFAULT_IDLE_TOPIC_TIMEOUT, HubConfig, MAX_FIRST_ID,
+};
 pub use hub::{Hub, Topic};
 pub use memory::{MemoryBackend, Subscription};
 pub use retention::{DEFAULT_RETAINED_EVENTS, Retention};

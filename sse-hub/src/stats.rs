@@ -13,12 +13,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// let hub = Hub::new();
 /// let _subscription = hub.subscribe("talk", None);
 /// let Ok(_) = hub.publish("talk", Event::new("hi")).into_inner();
-/// assert_eq!(
-///     hub.stats(),
-///     HubStats { published: 1, subscribers: 1, slow_disconnects: 0 }
-/// );
+/// let stats: HubStats = hub.stats();
+/// assert_eq!((stats.published, stats.subscribers, stats.slow_disconnects), (1, 1, 0));
+/// assert_eq!((stats.topics, stats.topics_removed), (1, 0));
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct HubStats {
     /// Events published since the hub started, over all topics.
     pub published: u64,
@@ -27,6 +27,10 @@ pub struct HubStats {
     /// Subscriptions cut off for falling more than their backlog behind, since the hub
     /// started.
     pub slow_disconnects: u64,
+    /// Topics in memory now.
+    pub topics: u64,
+    /// Topics that left memory since the hub started, nobody using them.
+    pub topics_removed: u64,
 }
 
 /// The live counters behind [`HubStats`], shared by a backend's topics and subscriptions.
@@ -35,6 +39,8 @@ pub(crate) struct Counters {
     published: AtomicU64,
     subscribers: AtomicU64,
     slow_disconnects: AtomicU64,
+    topics: AtomicU64,
+    topics_removed: AtomicU64,
 }
 
 // The counters order nothing else: each is a tally read on its own, so `Relaxed` suffices.
@@ -44,6 +50,8 @@ impl Counters {
             published: self.published.load(Ordering::Relaxed),
             subscribers: self.subscribers.load(Ordering::Relaxed),
             slow_disconnects: self.slow_disconnects.load(Ordering::Relaxed),
+            topics: self.topics.load(Ordering::Relaxed),
+            topics_removed: self.topics_removed.load(Ordering::Relaxed),
         }
     }
 
@@ -61,5 +69,14 @@ impl Counters {
 
     pub(crate) fn slow_disconnect(&self) {
         self.slow_disconnects.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn topic_made(&self) {
+        self.topics.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn topic_removed(&self) {
+        self.topics.fetch_sub(1, Ordering::Relaxed);
+        self.topics_removed.fetch_add(1, Ordering::Relaxed);
     }
 }

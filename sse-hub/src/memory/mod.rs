@@ -1,26 +1,24 @@
 //! The default backend: topics in this process's memory.
 
 mod queue;
+mod registry;
 mod retained;
 mod subscription;
 mod topic;
 
-use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Ready;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, PoisonError, RwLock};
-use std::time::{Instant, SystemTime};
+use std::sync::Arc;
+use std::time::Instant;
 
 use ssekit_core::Event;
 
+use registry::Registry;
 pub use subscription::Subscription;
-use topic::Topic;
 
 use crate::backend::Backend;
 use crate::config::HubConfig;
-use crate::id::clock_first_id;
-use crate::stats::{Counters, HubStats};
+use crate::stats::HubStats;
 
 /// The hub's default backend: every topic in this process's memory, nothing to install.
 ///
@@ -38,7 +36,12 @@ use crate::stats::{Counters, HubStats};
 ///
 /// Each topic keeps what its [`Retention`](crate::Retention) allows, and each subscriber at
 /// most its [backlog](HubConfig::backlog) of frames, shared with the topic's (one encoding,
-/// reference-counted). Topics are never removed: name them from a bounded set.
+/// reference-counted). A topic leaves memory once nobody uses it: at once when its last
+/// subscriber leaves and it retains nothing, and at the next sweep once it has had no
+/// subscriber and no publication for the [idle timeout](HubConfig::idle_topic_timeout)
+/// (10 minutes by default), with what it retained. So topics may be made per user
+/// (`/events/{user}`) without the memory growing for ever. A topic that comes back starts
+/// past every id it gave before: no id names two events.
 ///
 /// # Example
 ///
@@ -51,11 +54,7 @@ use crate::stats::{Counters, HubStats};
 /// ```
 #[derive(Debug)]
 pub struct MemoryBackend {
-    topics: RwLock<HashMap<Box<str>, Arc<Topic>>>,
-    config: Arc<HubConfig>,
-    counters: Arc<Counters>,
-    /// Set by [`Backend::close`]: topics made from then on start closed.
-    closed: AtomicBool,
+    registry: Arc<Registry>,
 }
 
 impl MemoryBackend {
@@ -69,16 +68,13 @@ impl MemoryBackend {
     /// ```
     pub fn new(config: HubConfig) -> Self {
         Self {
-            topics: RwLock::new(HashMap::new()),
-            config: Arc::new(config),
-            counters: Arc::default(),
-            closed: AtomicBool::new(false),
+            registry: Arc::new(Registry::new(config)),
         }
     }
 
     /// How many events `topic` retains now for reconnecting clients (0 for a topic never
-    /// used). Events past their age limit count until the next publication or subscription
-    /// lets go of them.
+    /// used, or one that left memory). Events past their age limit count until the next
+    /// publication or subscription lets go of them.
     ///
     /// # Example
     ///
@@ -92,33 +88,30 @@ impl MemoryBackend {
     /// assert_eq!(hub.backend().retained_len("talk"), 2);
     /// ```
     pub fn retained_len(&self, topic: &str) -> usize {
-        let topics = self.topics.read().unwrap_or_else(PoisonError::into_inner);
-        topics.get(topic).map_or(0, |topic| topic.retained_len())
+        self.registry.retained_len(topic)
     }
 
-    /// The topic called `name`, created on first use.
-    fn topic(&self, name: &str) -> Arc<Topic> {
-        let topics = self.topics.read().unwrap_or_else(PoisonError::into_inner);
-        if let Some(topic) = topics.get(name) {
-            return Arc::clone(topic);
-        }
-        drop(topics);
-        let mut topics = self.topics.write().unwrap_or_else(PoisonError::into_inner);
-        let topic = topics.entry(name.into()).or_insert_with(|| {
-            // Read under the write lock that `close` waits for before it walks the topics:
-            // a topic made during a close is closed by one or the other.
-            let first_id = self
-                .config
-                .first_id
-                .unwrap_or_else(|| clock_first_id(SystemTime::now()));
-            Arc::new(Topic::new(
-                Arc::clone(&self.config),
-                Arc::clone(&self.counters),
-                first_id,
-                self.closed.load(Ordering::SeqCst),
-            ))
-        });
-        Arc::clone(topic)
+    /// Lets go of every topic that nobody uses now: no subscriber, and nothing retained
+    /// (or idle past the [idle timeout](HubConfig::idle_topic_timeout)). The backend does
+    /// this on its own as it is used (a topic whose last subscriber leaves goes at once if
+    /// it retains nothing; the others at a sweep, at most once a minute); call this from a
+    /// timer to free the memory of a backend that nobody publishes to or subscribes to any
+    /// more.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use ssekit_hub::{Hub, HubConfig};
+    ///
+    /// let hub = Hub::with_config(HubConfig::new().idle_topic_timeout(Duration::ZERO));
+    /// let Ok(_) = hub.publish("user-42", ssekit_core::Event::new("hi")).into_inner();
+    /// assert_eq!(hub.stats().topics, 1);
+    /// hub.backend().remove_unused_topics();
+    /// assert_eq!(hub.stats().topics, 0);
+    /// ```
+    pub fn remove_unused_topics(&self) {
+        self.registry.sweep(Instant::now());
     }
 }
 
@@ -134,22 +127,19 @@ impl Backend for MemoryBackend {
     type Publish = Ready<Result<u64, Infallible>>;
 
     fn publish(&self, topic: &str, event: Event) -> Self::Publish {
-        std::future::ready(Ok(self.topic(topic).publish(event, Instant::now())))
+        std::future::ready(Ok(self.registry.publish(topic, event, Instant::now())))
     }
 
     fn subscribe(&self, topic: &str, last_event_id: Option<&str>) -> Subscription {
-        self.topic(topic).subscribe(last_event_id, Instant::now())
+        self.registry
+            .subscribe(topic, last_event_id, Instant::now())
     }
 
     fn close(&self) {
-        self.closed.store(true, Ordering::SeqCst);
-        let topics = self.topics.read().unwrap_or_else(PoisonError::into_inner);
-        for topic in topics.values() {
-            topic.close();
-        }
+        self.registry.close();
     }
 
     fn stats(&self) -> HubStats {
-        self.counters.snapshot()
+        self.registry.counters().snapshot()
     }
 }

@@ -1,13 +1,14 @@
 //! One topic in memory: its retained frames and its subscribers, under one lock.
 
 use std::collections::VecDeque;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::Instant;
 
 use bytes::Bytes;
 use ssekit_core::Event;
 
 use super::queue::{self, SendError, Sender};
+use super::registry::Registry;
 use super::retained::Retained;
 use super::subscription::Subscription;
 use crate::config::HubConfig;
@@ -24,6 +25,9 @@ pub(crate) struct Topic {
     /// The [`OnUnknownId::Marker`] event, encoded once.
     marker: Option<Bytes>,
     counters: Arc<Counters>,
+    /// Its name in `registry`, which the topic asks to remove it once nobody uses it.
+    name: Box<str>,
+    registry: Weak<Registry>,
 }
 
 #[derive(Debug)]
@@ -33,6 +37,11 @@ struct TopicState {
     next_subscriber_key: u64,
     /// Set by [`Topic::close`]: no subscriber is added any more.
     closed: bool,
+    /// When it was last published to, subscribed to or unsubscribed from.
+    last_used: Instant,
+    /// Set when the registry let go of it: whoever still holds it must look the name up
+    /// again, so that nothing is published to or subscribed to a topic nobody can reach.
+    removed: bool,
 }
 
 /// A subscriber as publishing sees it: the sending end of its bounded queue.
@@ -43,8 +52,10 @@ struct Subscriber {
 }
 
 impl Topic {
-    /// A topic whose first event gets `first_id`.
+    /// The topic `name` of `registry`, whose first event gets `first_id`.
     pub(crate) fn new(
+        name: &str,
+        registry: Weak<Registry>,
         config: Arc<HubConfig>,
         counters: Arc<Counters>,
         first_id: u64,
@@ -61,9 +72,13 @@ impl Topic {
                 subscribers: Vec::new(),
                 next_subscriber_key: 0,
                 closed,
+                last_used: Instant::now(),
+                removed: false,
             }),
             config,
             counters,
+            name: name.into(),
+            registry,
         }
     }
 
@@ -72,10 +87,19 @@ impl Topic {
     ///
     /// A subscriber whose queue is full is cut off on the spot: publishing never waits for
     /// it, and the frames it holds stay bounded by its backlog.
-    pub(crate) fn publish(&self, event: Event, now: Instant) -> u64 {
+    ///
+    /// # Errors
+    ///
+    /// The event, back, if the registry has let go of this topic: publish it to the topic
+    /// the name leads to now.
+    pub(crate) fn publish(&self, event: Event, now: Instant) -> Result<u64, Event> {
         // Encoding waits for the lock: the id is only known there, and frames must be
         // retained and sent in id order.
         let mut state = self.lock();
+        if state.removed {
+            return Err(event);
+        }
+        state.last_used = now;
         let id = state.retained.next_id();
         let frame = with_id(event, id).to_bytes();
         let TopicState {
@@ -96,18 +120,24 @@ impl Topic {
         );
         drop(state);
         self.counters.published();
-        id
+        Ok(id)
     }
 
     /// Subscribes: the frames to replay (decided by `last_event_id`) and the live queue,
     /// taken under the lock `publish` holds, so that every event is in exactly one of them.
+    /// `None` if the registry has let go of this topic: subscribe to the topic the name
+    /// leads to now.
     pub(crate) fn subscribe(
         self: &Arc<Self>,
         last_event_id: Option<&str>,
         now: Instant,
-    ) -> Subscription {
+    ) -> Option<Subscription> {
         let (sender, receiver) = queue::queue(self.config.backlog);
         let mut state = self.lock();
+        if state.removed {
+            return None;
+        }
+        state.last_used = now;
         state.retained.expire(now, &self.config.retention);
         let replay = self.replay(&state.retained, last_event_id);
         let key = state.next_subscriber_key;
@@ -122,13 +152,13 @@ impl Topic {
         }
         drop(state);
         self.counters.subscribed();
-        Subscription::new(
+        Some(Subscription::new(
             replay,
             receiver,
             self.config.batch_bytes,
             Arc::clone(self),
             key,
-        )
+        ))
     }
 
     /// What a new subscriber gets before the live events.
@@ -152,8 +182,9 @@ impl Topic {
     }
 
     /// Forgets the subscriber `key` (its subscription was dropped), if publishing has not
-    /// already.
-    pub(crate) fn unsubscribe(&self, key: u64) {
+    /// already; a topic that nobody uses any more then asks its registry to let go of it.
+    pub(crate) fn unsubscribe(self: &Arc<Self>, key: u64) {
+        let now = Instant::now();
         let mut state = self.lock();
         if let Some(index) = state
             .subscribers
@@ -162,8 +193,41 @@ impl Topic {
         {
             state.subscribers.swap_remove(index);
         }
+        state.last_used = now;
+        let unused = !state.removed && self.is_unused(&mut state, now);
         drop(state);
         self.counters.unsubscribed();
+        // The registry takes its own lock before the topic's: ask with the topic's released.
+        if let Some(registry) = unused.then(|| self.registry.upgrade()).flatten() {
+            registry.remove_if_unused(&self.name, self, now);
+        }
+    }
+
+    /// Marks the topic removed if nobody uses it at `now`: no subscriber, and nothing
+    /// retained or idle past the configured time. Returns the id its next event would have
+    /// had, so that a topic of the same name made later starts from there; `None` if it is
+    /// still in use. The registry calls this under its own lock, as it lets go of the topic.
+    pub(crate) fn remove_if_unused(&self, now: Instant) -> Option<u64> {
+        let mut state = self.lock();
+        if state.removed || !self.is_unused(&mut state, now) {
+            return None;
+        }
+        state.removed = true;
+        Some(state.retained.next_id())
+    }
+
+    /// No subscriber, and nothing retained (once what is too old has gone) or idle for the
+    /// configured time.
+    fn is_unused(&self, state: &mut TopicState, now: Instant) -> bool {
+        if !state.subscribers.is_empty() {
+            return false;
+        }
+        state.retained.expire(now, &self.config.retention);
+        let idle = self
+            .config
+            .idle_topic_timeout
+            .is_some_and(|timeout| now.saturating_duration_since(state.last_used) >= timeout);
+        state.retained.len() == 0 || idle
     }
 
     /// Ends every subscription (each yields what it holds, then ends) and every one made
@@ -212,6 +276,8 @@ mod tests {
     fn topic(config: HubConfig) -> Arc<Topic> {
         let first_id = config.first_id.unwrap_or(1);
         Arc::new(Topic::new(
+            "test",
+            Weak::new(),
             Arc::new(config),
             Arc::default(),
             first_id,
@@ -231,16 +297,16 @@ mod tests {
 
     fn publish_all(topic: &Topic, data: &[&str]) {
         for data in data {
-            topic.publish(Event::new(*data), Instant::now());
+            topic.publish(Event::new(*data), Instant::now()).unwrap();
         }
     }
 
     #[test]
     fn the_hub_id_replaces_the_event_id() {
         let topic = topic(HubConfig::new().first_id(7));
-        let mut subscription = topic.subscribe(None, Instant::now());
+        let mut subscription = topic.subscribe(None, Instant::now()).unwrap();
         let event = Event::new("x").with_id("mine").unwrap();
-        assert_eq!(topic.publish(event, Instant::now()), 7);
+        assert_eq!(topic.publish(event, Instant::now()).unwrap(), 7);
         assert_eq!(ready_text(&mut subscription), "id: 7\ndata: x\n\n");
     }
 
@@ -248,7 +314,7 @@ mod tests {
     fn an_empty_last_event_id_starts_live() {
         let topic = topic(HubConfig::new());
         publish_all(&topic, &["a"]);
-        let mut subscription = topic.subscribe(Some(""), Instant::now());
+        let mut subscription = topic.subscribe(Some(""), Instant::now()).unwrap();
         assert_eq!(ready_text(&mut subscription), "");
     }
 
@@ -273,7 +339,7 @@ mod tests {
             let topic = topic(config);
             publish_all(&topic, &["a", "b", "c"]);
             for unknown in ["0", "4", "x", "01"] {
-                let mut subscription = topic.subscribe(Some(unknown), Instant::now());
+                let mut subscription = topic.subscribe(Some(unknown), Instant::now()).unwrap();
                 assert_eq!(
                     ready_text(&mut subscription),
                     expected,
@@ -287,7 +353,7 @@ mod tests {
     fn frames_ready_together_come_as_one_batch_within_the_budget() {
         let frame_len = Event::new("x").with_id("1").unwrap().to_bytes().len();
         let topic = topic(HubConfig::new().batch_bytes(2 * frame_len));
-        let mut subscription = topic.subscribe(Some("0"), Instant::now());
+        let mut subscription = topic.subscribe(Some("0"), Instant::now()).unwrap();
         publish_all(&topic, &["a", "b", "c", "d", "e"]);
         let mut cx = Context::from_waker(Waker::noop());
         let mut batches = Vec::new();
@@ -307,8 +373,8 @@ mod tests {
     #[test]
     fn dropping_a_subscription_unsubscribes() {
         let topic = topic(HubConfig::new());
-        let first = topic.subscribe(None, Instant::now());
-        let second = topic.subscribe(None, Instant::now());
+        let first = topic.subscribe(None, Instant::now()).unwrap();
+        let second = topic.subscribe(None, Instant::now()).unwrap();
         assert_eq!(topic.subscriber_count(), 2);
         assert_eq!(topic.counters.snapshot().subscribers, 2);
         drop(first);
@@ -321,7 +387,7 @@ mod tests {
     #[test]
     fn closing_ends_every_subscription_after_what_it_holds_and_every_later_one() {
         let topic = topic(HubConfig::new());
-        let mut open = topic.subscribe(None, Instant::now());
+        let mut open = topic.subscribe(None, Instant::now()).unwrap();
         publish_all(&topic, &["a"]);
         topic.close();
         assert_eq!(topic.subscriber_count(), 0);
@@ -330,7 +396,7 @@ mod tests {
         assert_eq!(Pin::new(&mut open).poll_next(&mut cx), Poll::Ready(None));
 
         publish_all(&topic, &["b"]);
-        let mut later = topic.subscribe(Some("1"), Instant::now());
+        let mut later = topic.subscribe(Some("1"), Instant::now()).unwrap();
         assert_eq!(topic.subscriber_count(), 0);
         assert_eq!(
             ready_text(&mut later),
@@ -343,7 +409,7 @@ mod tests {
     #[test]
     fn a_full_backlog_cuts_the_subscriber_off_after_what_it_holds() {
         let topic = topic(HubConfig::new().backlog(2).batch_bytes(0));
-        let mut slow = topic.subscribe(None, Instant::now());
+        let mut slow = topic.subscribe(None, Instant::now()).unwrap();
         publish_all(&topic, &["a", "b", "c"]);
         assert_eq!(topic.subscriber_count(), 0);
         assert_eq!(topic.counters.snapshot().slow_disconnects, 1);
