@@ -13,10 +13,10 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use examples::signal::interrupted_or_terminated;
 use examples::talk::{self, Framework, Talk};
 use ssekit_core::Shutdown;
 use tokio::net::TcpListener;
-use tokio::signal::unix::{SignalKind, signal};
 
 const USAGE: &str = "usage: talk [--port N] [--interval-ms N] [--framework axum|warp]
   --port N          port to listen on, on 127.0.0.1 (default: $PORT, or 8080)
@@ -110,28 +110,6 @@ async fn main() -> ExitCode {
             eprintln!("talk: {error}");
             ExitCode::FAILURE
         }
-    }
-}
-
-/// Completes at the first SIGINT (Ctrl-C) or SIGTERM (what `kill`, systemd and container
-/// runtimes send); never, where neither handler can be installed (run until killed).
-async fn interrupted_or_terminated() {
-    let terminate = async {
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                terminate.recv().await;
-            }
-            Err(_) => std::future::pending().await,
-        }
-    };
-    let interrupt = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
-    tokio::select! {
-        () = terminate => {}
-        () = interrupt => {}
     }
 }
 

@@ -1,0 +1,139 @@
+//! `relay`: the hub as a black box, with the contract of `SPEC.md`.
+//!
+//! ```text
+//! cargo run -p examples --bin relay -- [--port N] [--retain N]
+//! ```
+//!
+//! It serves on 127.0.0.1 (port 8081 by default, 0 for any free one), prints the URL it
+//! serves on, and runs until SIGINT or SIGTERM: then every open stream writes a `retry:`
+//! hint and ends, and the process exits 0.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use examples::relay::{self, DEFAULT_RETAINED_EVENTS};
+use examples::signal::interrupted_or_terminated;
+use ssekit_axum::ShutdownLayer;
+use ssekit_core::Shutdown;
+use ssekit_hub::Hub;
+use tokio::net::TcpListener;
+
+const USAGE: &str = "usage: relay [--port N] [--retain N]
+  --port N     port to listen on, on 127.0.0.1 (default 8081; 0 for any free port)
+  --retain N   events each topic retains for reconnecting clients (default 1000)";
+
+/// What the command line asks for.
+#[derive(Debug, PartialEq, Eq)]
+struct Options {
+    port: u16,
+    retain: usize,
+}
+
+/// Reads the flags; `Ok(None)` asks for the usage text.
+fn options(args: impl IntoIterator<Item = String>) -> Result<Option<Options>, String> {
+    let mut options = Options {
+        port: 8081,
+        retain: DEFAULT_RETAINED_EVENTS,
+    };
+    let mut args = args.into_iter();
+    while let Some(flag) = args.next() {
+        let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
+        match flag.as_str() {
+            "-h" | "--help" => return Ok(None),
+            "--port" => {
+                let port = value()?;
+                options.port = port.parse().map_err(|_| format!("not a port: {port}"))?;
+            }
+            "--retain" => {
+                let retain = value()?;
+                options.retain = retain
+                    .parse()
+                    .map_err(|_| format!("not a number of events: {retain}"))?;
+            }
+            "--redis" => {
+                return Err(
+                    "--redis needs the Redis backend, which this build does not have \
+                            yet: run without it for the in-memory hub"
+                        .into(),
+                );
+            }
+            _ => return Err(format!("unknown argument {flag}")),
+        }
+    }
+    Ok(Some(options))
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let options = match options(std::env::args().skip(1)) {
+        Ok(Some(options)) => options,
+        Ok(None) => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(message) => {
+            eprintln!("relay: {message}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let address = SocketAddr::from(([127, 0, 0, 1], options.port));
+    let listener = match TcpListener::bind(address).await {
+        Ok(listener) => listener,
+        Err(error) => {
+            eprintln!("relay: cannot listen on {address}: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let address = listener.local_addr().unwrap_or(address);
+    println!(
+        "relay is serving on http://{address}/ (in memory, {} events retained per topic)",
+        options.retain
+    );
+    let shutdown = Shutdown::new(interrupted_or_terminated());
+    let hub = Hub::with_config(relay::config(options.retain));
+    let app = relay::router(hub).layer(ShutdownLayer::new(shutdown.clone()));
+    match axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+    {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("relay: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Option<Options>, String> {
+        options(args.iter().map(ToString::to_string))
+    }
+
+    #[test]
+    fn defaults_and_flags() {
+        let defaults = Options {
+            port: 8081,
+            retain: DEFAULT_RETAINED_EVENTS,
+        };
+        assert_eq!(parse(&[]), Ok(Some(defaults)));
+        let set = parse(&["--port", "0", "--retain", "5"]).unwrap().unwrap();
+        assert_eq!((set.port, set.retain), (0, 5));
+        assert_eq!(parse(&["--help"]), Ok(None));
+    }
+
+    #[test]
+    fn bad_values_are_refused() {
+        for args in [
+            &["--port", "70000"][..],
+            &["--port"],
+            &["--retain", "-1"],
+            &["--redis", "redis://127.0.0.1:6379/0"],
+            &["--verbose"],
+        ] {
+            assert!(parse(args).is_err(), "{args:?}");
+        }
+    }
+}
