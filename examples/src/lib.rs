@@ -5,7 +5,6 @@
 #![deny(missing_docs)]
 
 pub mod http1;
-pub mod load;
 pub mod relay;
 pub mod signal;
 pub mod talk;

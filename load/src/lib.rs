@@ -1,9 +1,12 @@
 //! A load tool for event-stream servers, and the servers it compares: this library's axum
 //! and warp adapters fed by `ssekit-hub`, axum's own `Sse`, and an axum WebSocket.
 //!
-//! `cargo run --release -p examples --bin load -- --help` runs it; `BENCHMARKS.md` holds its
-//! figures and the exact commands. It talks to 127.0.0.1 only, and every phase is bounded in
+//! `cargo run --release -p ssekit-load -- --help` runs it; `BENCHMARKS.md` holds its figures
+//! and the exact commands. A benchmark, not an example: an unpublished crate of its own. It talks to 127.0.0.1 only, and every phase is bounded in
 //! connections and time.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 pub mod chunked;
 pub mod client;

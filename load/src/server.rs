@@ -44,7 +44,7 @@ pub enum ServerKind {
     /// as the other axum servers are.
     SseAxum,
     /// [`Self::SseAxum`] served as `talk` serves it: HTTP/1.1 alone, no vectored writes
-    /// ([`crate::http1`]).
+    /// ([`examples::http1`]).
     SseAxumHttp1,
     /// This library's warp adapter, subscribers fed by `ssekit-hub`.
     SseWarp,
@@ -227,7 +227,7 @@ pub async fn serve(kind: ServerKind, listener: TcpListener) -> std::io::Result<(
                 }
             };
             if kind == ServerKind::SseAxumHttp1 {
-                crate::http1::serve(listener, router, std::future::pending()).await
+                examples::http1::serve(listener, router, std::future::pending()).await
             } else {
                 axum::serve(listener, router).await
             }

@@ -2,7 +2,7 @@
 //! CPU, against this library's adapters and the peers they are compared with.
 //!
 //! ```text
-//! cargo build --release -p examples --bins
+//! cargo build --release -p ssekit-load -p examples --bins
 //! target/release/load run [--servers LIST] [--idle N] [--fanout N] [--fanout-events K]
 //!                         [--interval-ms M] [--push N] [--talk]
 //! target/release/load serve --server NAME
@@ -26,10 +26,10 @@ use std::path::PathBuf;
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::time::Duration;
 
-use examples::load::client::Protocol;
-use examples::load::phases::{self, Target};
-use examples::load::process::resident_kib;
-use examples::load::server::{self, ServerKind};
+use ssekit_load::client::Protocol;
+use ssekit_load::phases::{self, Target};
+use ssekit_load::process::resident_kib;
+use ssekit_load::server::{self, ServerKind};
 use tokio::net::TcpListener;
 
 /// The most idle connections, under the 20,000 open files a process may have here.
