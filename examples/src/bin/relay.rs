@@ -8,15 +8,14 @@
 //! serves on, and runs until SIGINT or SIGTERM: then every open stream writes a `retry:`
 //! hint and ends, and the process exits 0.
 
-use std::net::SocketAddr;
 use std::process::ExitCode;
 
+use examples::cli;
 use examples::relay::{self, DEFAULT_RETAINED_EVENTS};
 use examples::signal::interrupted_or_terminated;
 use ssekit_axum::ShutdownLayer;
 use ssekit_core::Shutdown;
 use ssekit_hub::Hub;
-use tokio::net::TcpListener;
 
 const USAGE: &str = "usage: relay [--port N] [--retain N]
   --port N     port to listen on, on 127.0.0.1 (default 8081; 0 for any free port)
@@ -65,26 +64,15 @@ fn options(args: impl IntoIterator<Item = String>) -> Result<Option<Options>, St
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let options = match options(std::env::args().skip(1)) {
-        Ok(Some(options)) => options,
-        Ok(None) => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Err(message) => {
-            eprintln!("relay: {message}\n{USAGE}");
-            return ExitCode::from(2);
-        }
+    let parsed = options(std::env::args().skip(1));
+    let options = match cli::options_or_exit("relay", USAGE, parsed) {
+        Ok(options) => options,
+        Err(code) => return code,
     };
-    let address = SocketAddr::from(([127, 0, 0, 1], options.port));
-    let listener = match TcpListener::bind(address).await {
-        Ok(listener) => listener,
-        Err(error) => {
-            eprintln!("relay: cannot listen on {address}: {error}");
-            return ExitCode::FAILURE;
-        }
+    let (listener, address) = match cli::listen_on_loopback("relay", options.port).await {
+        Ok(listening) => listening,
+        Err(code) => return code,
     };
-    let address = listener.local_addr().unwrap_or(address);
     println!(
         "relay is serving on http://{address}/ (in memory, {} events retained per topic)",
         options.retain

@@ -9,14 +9,13 @@
 //! Ctrl-C (SIGINT) or SIGTERM: each event stream sends a `retry:` hint and ends, then the
 //! server waits for their connections to close and exits 0.
 
-use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use examples::cli;
 use examples::signal::interrupted_or_terminated;
 use examples::talk::{self, Framework, Talk};
 use ssekit_core::Shutdown;
-use tokio::net::TcpListener;
 
 const USAGE: &str = "usage: talk [--port N] [--interval-ms N] [--framework axum|warp]
   --port N          port to listen on, on 127.0.0.1 (default: $PORT, or 8080)
@@ -73,26 +72,15 @@ fn options(
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let options = match options(std::env::args().skip(1), |name| std::env::var(name).ok()) {
-        Ok(Some(options)) => options,
-        Ok(None) => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Err(message) => {
-            eprintln!("talk: {message}\n{USAGE}");
-            return ExitCode::from(2);
-        }
+    let parsed = options(std::env::args().skip(1), |name| std::env::var(name).ok());
+    let options = match cli::options_or_exit("talk", USAGE, parsed) {
+        Ok(options) => options,
+        Err(code) => return code,
     };
-    let address = SocketAddr::from(([127, 0, 0, 1], options.port));
-    let listener = match TcpListener::bind(address).await {
-        Ok(listener) => listener,
-        Err(error) => {
-            eprintln!("talk: cannot listen on {address}: {error}");
-            return ExitCode::FAILURE;
-        }
+    let (listener, address) = match cli::listen_on_loopback("talk", options.port).await {
+        Ok(listening) => listening,
+        Err(code) => return code,
     };
-    let address = listener.local_addr().unwrap_or(address);
     println!(
         "talk is serving through {:?}, an event every {} ms: open {}",
         options.framework,
