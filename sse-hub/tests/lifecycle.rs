@@ -50,8 +50,9 @@ fn a_topic_with_a_subscriber_stays_however_idle() {
 }
 
 #[test]
-fn idle_topics_leave_at_a_sweep_while_the_hub_is_used() {
-    // The sweep interval is an eighth of the timeout, at least 100 ms.
+fn idle_topics_leave_at_a_sweep_when_topics_come_and_go() {
+    // The sweep interval is an eighth of the timeout, at least 100 ms; a new topic (or a
+    // subscriber leaving) starts a sweep that is due.
     let timeout = Duration::from_millis(400);
     let hub = Hub::with_config(HubConfig::new().idle_topic_timeout(timeout));
     for user in 0..10 {
@@ -59,8 +60,14 @@ fn idle_topics_leave_at_a_sweep_while_the_hub_is_used() {
     }
     assert_eq!(hub.stats().topics, 10);
     std::thread::sleep(timeout + Duration::from_millis(150));
-    publish(&hub, "busy", "a publication that finds a sweep due");
-    assert_eq!(hub.stats().topics, 1, "only the busy topic is left");
+    publish(&hub, "user-0", "an old topic's publication starts no sweep");
+    assert_eq!(hub.stats().topics, 10);
+    publish(&hub, "newcomer", "a new topic finds a sweep due");
+    assert_eq!(
+        hub.stats().topics,
+        2,
+        "the newcomer and the topic just used are left"
+    );
 }
 
 #[test]

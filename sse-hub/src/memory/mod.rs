@@ -93,8 +93,9 @@ impl MemoryBackend {
 
     /// Lets go of every topic that nobody uses now: no subscriber, and nothing retained
     /// (or idle past the [idle timeout](HubConfig::idle_topic_timeout)). The backend does
-    /// this on its own as it is used (a topic whose last subscriber leaves goes at once if
-    /// it retains nothing; the others at a sweep, at most once a minute); call this from a
+    /// this on its own as topics come and go (a topic whose last subscriber leaves goes at
+    /// once if it retains nothing; the others at a sweep, which a new topic or a leaving
+    /// subscriber starts, at most once per an eighth of the timeout); call this from a
     /// timer to free the memory of a backend that nobody publishes to or subscribes to any
     /// more.
     ///

@@ -88,17 +88,17 @@ impl Topic {
     /// A subscriber whose queue is full is cut off on the spot: publishing never waits for
     /// it, and the frames it holds stay bounded by its backlog.
     ///
-    /// # Errors
-    ///
-    /// The event, back, if the registry has let go of this topic: publish it to the topic
-    /// the name leads to now.
-    pub(crate) fn publish(&self, event: Event, now: Instant) -> Result<u64, Event> {
+    /// The event is taken out of `event` (which must hold one) unless the registry has let
+    /// go of this topic: then it is left there, to publish to the topic the name leads to
+    /// now, and the answer is `None`.
+    pub(crate) fn publish(&self, event: &mut Option<Event>, now: Instant) -> Option<u64> {
         // Encoding waits for the lock: the id is only known there, and frames must be
         // retained and sent in id order.
         let mut state = self.lock();
         if state.removed {
-            return Err(event);
+            return None;
         }
+        let event = event.take()?;
         state.last_used = now;
         let id = state.retained.next_id();
         let frame = with_id(event, id).to_bytes();
@@ -120,7 +120,7 @@ impl Topic {
         );
         drop(state);
         self.counters.published();
-        Ok(id)
+        Some(id)
     }
 
     /// Subscribes: the frames to replay (decided by `last_event_id`) and the live queue,
@@ -198,8 +198,11 @@ impl Topic {
         drop(state);
         self.counters.unsubscribed();
         // The registry takes its own lock before the topic's: ask with the topic's released.
-        if let Some(registry) = unused.then(|| self.registry.upgrade()).flatten() {
-            registry.remove_if_unused(&self.name, self, now);
+        if let Some(registry) = self.registry.upgrade() {
+            if unused {
+                registry.remove_if_unused(&self.name, self, now);
+            }
+            registry.sweep_if_due(now);
         }
     }
 
@@ -297,7 +300,7 @@ mod tests {
 
     fn publish_all(topic: &Topic, data: &[&str]) {
         for data in data {
-            topic.publish(Event::new(*data), Instant::now()).unwrap();
+            topic.publish(&mut Some(Event::new(*data)), Instant::now());
         }
     }
 
@@ -306,7 +309,7 @@ mod tests {
         let topic = topic(HubConfig::new().first_id(7));
         let mut subscription = topic.subscribe(None, Instant::now()).unwrap();
         let event = Event::new("x").with_id("mine").unwrap();
-        assert_eq!(topic.publish(event, Instant::now()).unwrap(), 7);
+        assert_eq!(topic.publish(&mut Some(event), Instant::now()), Some(7));
         assert_eq!(ready_text(&mut subscription), "id: 7\ndata: x\n\n");
     }
 
