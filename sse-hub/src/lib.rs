@@ -8,6 +8,12 @@
 //! more than its backlog behind is cut off instead of slowing anyone down or growing the
 //! hub's memory; its client reconnects and resumes from the retained events.
 //!
+//! Ids survive restarts: a topic's first id comes from the clock, so an id a client kept
+//! from before a restart is never taken for another event (it is unknown, and
+//! [`OnUnknownId`] decides). Topics may be made per user: one that nobody uses leaves
+//! memory ([`HubConfig::idle_topic_timeout`]), and if it comes back, its ids go on past
+//! every id it gave.
+//!
 //! - [`Hub`] and [`Topic`]: publish and subscribe; [`HubStats`] counts what happened.
 //! - [`HubConfig`], [`Retention`], [`OnUnknownId`]: the settings.
 //! - [`Backend`]: where topics live; [`MemoryBackend`] (the default) needs nothing installed,
