@@ -13,7 +13,8 @@ use http::{HeaderName, HeaderValue};
 use http_body::Frame;
 use pin_project_lite::pin_project;
 use ssekit_core::{
-    FramesBody, IntoEventResult, KeepAlive, ResponseBody, Shutdown, TokioTimer, headers,
+    FramesBody, IntoEventResult, KeepAlive, ResponseBody, Shutdown, TokioTimer, UntilShutdown,
+    headers,
 };
 
 /// An event-stream response: `200`, `Content-Type: text/event-stream`,
@@ -166,10 +167,7 @@ where
 {
     fn into_response(self) -> Response {
         let body = ResponseBody::new(self.events, self.keep_alive, TokioTimer);
-        match self.shutdown {
-            Some(shutdown) => sse_response(shutdown.wrap(body)),
-            None => sse_response(body),
-        }
+        sse_response(UntilShutdown::new(body, self.shutdown))
     }
 }
 
@@ -179,10 +177,7 @@ where
 {
     fn into_response(self) -> Response {
         let body = FramesBody::new(self.events.0, self.keep_alive, TokioTimer);
-        match self.shutdown {
-            Some(shutdown) => sse_response(shutdown.wrap(body)),
-            None => sse_response(body),
-        }
+        sse_response(UntilShutdown::new(body, self.shutdown))
     }
 }
 

@@ -186,10 +186,7 @@ impl Shutdown {
     /// # });
     /// ```
     pub fn wrap<S>(&self, frames: S) -> UntilShutdown<S> {
-        UntilShutdown {
-            frames,
-            shutdown: Some(self.clone()),
-        }
+        UntilShutdown::new(frames, Some(self.clone()))
     }
 }
 
@@ -220,12 +217,38 @@ pin_project! {
     pub struct UntilShutdown<S> {
         #[pin]
         frames: S,
-        // `None` once the shutdown has come and the last frame is out: the stream has ended.
+        // `None`: no shutdown to end at, the frames pass through.
         shutdown: Option<Shutdown>,
+        // Set once the shutdown has come (and the last frame is out) or the frames ended.
+        ended: bool,
     }
 }
 
 impl<S> UntilShutdown<S> {
+    /// `frames`, ending at `shutdown` as [`Shutdown::wrap`] makes them, or passing through
+    /// untouched when there is none: for a server whose shutdown is an option, with one
+    /// body type either way.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use futures_util::{StreamExt, stream};
+    /// use ssekit_core::UntilShutdown;
+    ///
+    /// # futures_util::FutureExt::now_or_never(async {
+    /// let frames = stream::iter([Ok::<_, ()>(bytes::Bytes::from_static(b"data: a\n\n"))]);
+    /// let frames: Vec<_> = UntilShutdown::new(frames, None).map(Result::unwrap).collect().await;
+    /// assert_eq!(frames, ["data: a\n\n"]);
+    /// # }).unwrap();
+    /// ```
+    pub fn new(frames: S, shutdown: Option<Shutdown>) -> Self {
+        Self {
+            frames,
+            shutdown,
+            ended: false,
+        }
+    }
+
     /// The wrapped stream, for a caller that takes it back.
     ///
     /// # Example
@@ -248,20 +271,19 @@ where
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.project();
-        let Some(shutdown) = this.shutdown else {
+        if *this.ended {
             return Poll::Ready(None);
-        };
+        }
         // The signal first: a stream that always has a frame ready still ends at the
         // shutdown, between two of its frames.
-        if shutdown.signal.poll_unpin(cx).is_ready() {
-            let last_frame = shutdown.last_frame.take();
-            *this.shutdown = None;
-            return Poll::Ready(last_frame.map(Ok));
+        if let Some(shutdown) = this.shutdown {
+            if shutdown.signal.poll_unpin(cx).is_ready() {
+                *this.ended = true;
+                return Poll::Ready(shutdown.last_frame.take().map(Ok));
+            }
         }
         let item = this.frames.poll_next(cx);
-        if matches!(item, Poll::Ready(None)) {
-            *this.shutdown = None;
-        }
+        *this.ended = matches!(item, Poll::Ready(None));
         item
     }
 }

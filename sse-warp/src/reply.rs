@@ -8,7 +8,8 @@ use bytes::Bytes;
 use futures_core::Stream;
 use futures_util::StreamExt;
 use ssekit_core::{
-    FramesBody, IntoEventResult, KeepAlive, ResponseBody, Shutdown, TokioTimer, headers,
+    FramesBody, IntoEventResult, KeepAlive, ResponseBody, Shutdown, TokioTimer, UntilShutdown,
+    headers,
 };
 use sync_wrapper::SyncStream;
 use warp::http::{HeaderName, HeaderValue};
@@ -165,10 +166,7 @@ where
 {
     fn into_response(self) -> Response {
         let body = ResponseBody::new(self.events, self.keep_alive, TokioTimer);
-        match self.shutdown {
-            Some(shutdown) => sse_reply(shutdown.wrap(body)),
-            None => sse_reply(body),
-        }
+        sse_reply(UntilShutdown::new(body, self.shutdown))
     }
 }
 
@@ -178,10 +176,7 @@ where
 {
     fn into_response(self) -> Response {
         let body = FramesBody::new(self.events.0, self.keep_alive, TokioTimer);
-        match self.shutdown {
-            Some(shutdown) => sse_reply(shutdown.wrap(body)),
-            None => sse_reply(body),
-        }
+        sse_reply(UntilShutdown::new(body, self.shutdown))
     }
 }
 
