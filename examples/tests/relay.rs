@@ -1,9 +1,10 @@
 //! The `relay` binary as a black box, with the contract of `SPEC.md`: real HTTP on
 //! 127.0.0.1 against the process.
 
-use std::io::{BufRead, BufReader};
+mod common;
+
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -20,21 +21,9 @@ struct Relay {
 
 impl Relay {
     fn start(retain: usize) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_relay"))
-            .args(["--port", "0", "--retain", &retain.to_string()])
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        stdout.read_line(&mut line).unwrap();
-        let address = line
-            .split("http://")
-            .nth(1)
-            .and_then(|rest| rest.split('/').next())
-            .unwrap_or_else(|| panic!("no URL in {line:?}"))
-            .parse()
-            .unwrap();
+        let mut relay = Command::new(env!("CARGO_BIN_EXE_relay"));
+        relay.args(["--port", "0", "--retain", &retain.to_string()]);
+        let (child, address) = common::spawn_server(&mut relay);
         Self { child, address }
     }
 

@@ -1,9 +1,10 @@
 //! The `/talk` server over real HTTP on 127.0.0.1, through both frameworks, and the `talk`
 //! binary as a person runs it.
 
-use std::io::{BufRead, BufReader};
+mod common;
+
 use std::net::SocketAddr;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use examples::talk::{self, Framework, PAGE, Talk};
@@ -201,32 +202,15 @@ fn a_taken_port_is_a_one_line_error() {
 /// Starts the binary on a free port with `framework`; returns it and its address, read from
 /// the URL it prints.
 fn spawn_talk(framework: &str) -> (std::process::Child, SocketAddr) {
-    let mut child = talk_binary()
-        .args([
-            "--port",
-            "0",
-            "--interval-ms",
-            "100",
-            "--framework",
-            framework,
-        ])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut first_line = String::new();
-    stdout.read_line(&mut first_line).unwrap();
-    let url = first_line.trim().rsplit(' ').next().unwrap();
-    let address: SocketAddr = url
-        .strip_prefix("http://")
-        .and_then(|rest| rest.strip_suffix('/'))
-        .unwrap_or_else(|| panic!("no URL in {first_line:?}"))
-        .parse()
-        .unwrap();
-    // The rest of what it prints (clients coming and going) goes nowhere, so that a full
-    // pipe never blocks it.
-    std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
-    (child, address)
+    let args = [
+        "--port",
+        "0",
+        "--interval-ms",
+        "100",
+        "--framework",
+        framework,
+    ];
+    common::spawn_server(talk_binary().args(args))
 }
 
 #[tokio::test]
