@@ -78,6 +78,7 @@ mod config;
 mod hub;
 mod id;
 mod memory;
+mod relay;
 mod retention;
 mod stats;
 mod unknown_id;
@@ -88,6 +89,7 @@ pub use config::{
 };
 pub use hub::{Hub, Topic};
 pub use memory::{MemoryBackend, Subscription};
+pub use relay::{Relayed, TopicPosition};
 pub use retention::{DEFAULT_RETAINED_EVENTS, Retention};
 #[cfg(feature = "json")]
 #[cfg_attr(docsrs, doc(cfg(feature = "json")))]

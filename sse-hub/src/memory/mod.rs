@@ -13,11 +13,13 @@ use std::time::Instant;
 
 use ssekit_core::Event;
 
-use registry::Registry;
+use bytes::Bytes;
+use registry::{Registry, Start};
 pub use subscription::Subscription;
 
 use crate::backend::Backend;
 use crate::config::HubConfig;
+use crate::relay::{Relayed, TopicPosition};
 use crate::stats::HubStats;
 
 /// The hub's default backend: every topic in this process's memory, nothing to install.
@@ -114,6 +116,72 @@ impl MemoryBackend {
     pub fn remove_unused_topics(&self) {
         self.registry.sweep(Instant::now());
     }
+
+    /// For a backend that relays a broker's events through this fan-out (a broker numbers
+    /// them): delivers `frame`, the encoded event with id `id` (its `id:` line included), to
+    /// the subscribers of `topic` and retains it, as [`publish`](Backend::publish) would.
+    /// A topic not in memory is made, starting at `id`. What happens to an id out of order
+    /// is in [`Relayed`]. Relaying counts in no [`HubStats`] field.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// use futures_util::{FutureExt, StreamExt};
+    /// use ssekit_hub::{MemoryBackend, Relayed};
+    ///
+    /// let backend = MemoryBackend::default();
+    /// let mut live = backend.subscribe_relayed("talk", None, Some(41));
+    /// let frame = Bytes::from_static(b"id: 41\ndata: hi\n\n");
+    /// assert_eq!(backend.relay("talk", 41, &frame), Relayed::Delivered);
+    /// assert_eq!(live.next().now_or_never(), Some(Some(frame)));
+    /// ```
+    pub fn relay(&self, topic: &str, id: u64, frame: &Bytes) -> Relayed {
+        self.registry.relay(topic, id, frame, Instant::now())
+    }
+
+    /// For a backend that relays a broker's events: [`subscribe`](Backend::subscribe), but a
+    /// topic not in memory is made starting at `next_id` (the id the broker gives next), or,
+    /// with `None`, at whatever id the first relayed event has (then every `Last-Event-ID`
+    /// is unknown until it comes).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use ssekit_hub::MemoryBackend;
+    ///
+    /// let backend = MemoryBackend::default();
+    /// let resumed = backend.subscribe_relayed("talk", Some("99"), Some(100));
+    /// assert_eq!(resumed.backlog_len(), 0, "99 was the latest: nothing to replay");
+    /// ```
+    pub fn subscribe_relayed(
+        &self,
+        topic: &str,
+        last_event_id: Option<&str>,
+        next_id: Option<u64>,
+    ) -> Subscription {
+        let start = next_id.map_or(Start::Unknown, Start::At);
+        self.registry
+            .subscribe(topic, last_event_id, start, Instant::now())
+    }
+
+    /// Where `topic` stands: the oldest id it retains and the id its next event gets.
+    /// `None` for a topic not in memory, or a relayed one before its first event.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// use ssekit_hub::{MemoryBackend, TopicPosition};
+    ///
+    /// let backend = MemoryBackend::default();
+    /// assert_eq!(backend.position("talk"), None);
+    /// backend.relay("talk", 5, &Bytes::from_static(b"id: 5\ndata: x\n\n"));
+    /// assert_eq!(backend.position("talk"), Some(TopicPosition { first_retained: 5, next: 6 }));
+    /// ```
+    pub fn position(&self, topic: &str) -> Option<TopicPosition> {
+        self.registry.position(topic)
+    }
 }
 
 impl Default for MemoryBackend {
@@ -133,7 +201,7 @@ impl Backend for MemoryBackend {
 
     fn subscribe(&self, topic: &str, last_event_id: Option<&str>) -> Subscription {
         self.registry
-            .subscribe(topic, last_event_id, Instant::now())
+            .subscribe(topic, last_event_id, Start::Clock, Instant::now())
     }
 
     fn close(&self) {

@@ -5,12 +5,14 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
+use bytes::Bytes;
 use ssekit_core::Event;
 
 use super::subscription::Subscription;
 use super::topic::Topic;
 use crate::config::HubConfig;
 use crate::id::clock_first_id;
+use crate::relay::{Relayed, TopicPosition};
 use crate::stats::Counters;
 
 /// The shortest time between two sweeps for idle topics.
@@ -60,6 +62,28 @@ impl Registry {
         &self.counters
     }
 
+    /// Relays `frame`, numbered `id` by a broker, to the topic `name` (made if there is none,
+    /// starting at `id`).
+    pub(crate) fn relay(
+        self: &Arc<Self>,
+        name: &str,
+        id: u64,
+        frame: &Bytes,
+        now: Instant,
+    ) -> Relayed {
+        loop {
+            if let Some(relayed) = self.topic(name, Start::At(id)).relay(id, frame, now) {
+                return relayed;
+            }
+        }
+    }
+
+    /// Where the topic `name` stands, if it is in memory and has a position.
+    pub(crate) fn position(&self, name: &str) -> Option<TopicPosition> {
+        let topics = self.topics.read().unwrap_or_else(PoisonError::into_inner);
+        topics.get(name).and_then(|topic| topic.position())
+    }
+
     /// Publishes `event` to the topic `name` (made if there is none) and returns its id.
     pub(crate) fn publish(self: &Arc<Self>, name: &str, event: Event, now: Instant) -> u64 {
         // Moved once, into the topic that takes it: the event is over a hundred bytes, and
@@ -68,21 +92,22 @@ impl Registry {
         loop {
             // A topic let go of between the look-up and the publication leaves the event
             // here: the next look-up finds (or makes) the topic the name leads to now.
-            if let Some(id) = self.topic(name).publish(&mut event, now) {
+            if let Some(id) = self.topic(name, Start::Clock).publish(&mut event, now) {
                 return id;
             }
         }
     }
 
-    /// Subscribes to the topic `name` (made if there is none).
+    /// Subscribes to the topic `name` (made if there is none, starting at `start`).
     pub(crate) fn subscribe(
         self: &Arc<Self>,
         name: &str,
         last_event_id: Option<&str>,
+        start: Start,
         now: Instant,
     ) -> Subscription {
         loop {
-            if let Some(subscription) = self.topic(name).subscribe(last_event_id, now) {
+            if let Some(subscription) = self.topic(name, start).subscribe(last_event_id, now) {
                 return subscription;
             }
         }
@@ -156,8 +181,8 @@ impl Registry {
         true
     }
 
-    /// The topic called `name`, made if there is none.
-    fn topic(self: &Arc<Self>, name: &str) -> Arc<Topic> {
+    /// The topic called `name`, made if there is none with its first id from `start`.
+    fn topic(self: &Arc<Self>, name: &str, start: Start) -> Arc<Topic> {
         let topics = self.topics.read().unwrap_or_else(PoisonError::into_inner);
         if let Some(topic) = topics.get(name) {
             return Arc::clone(topic);
@@ -169,11 +194,17 @@ impl Registry {
             // Read under the write lock that `close` and every removal wait for: a topic
             // made during a close is closed by one or the other, and the floor is that of
             // every removal before.
-            let first_id = self
-                .config
-                .first_id
-                .unwrap_or_else(|| clock_first_id(SystemTime::now()))
-                .max(self.floor.load(Ordering::SeqCst));
+            let first_id = match start {
+                Start::Clock => Some(
+                    self.config
+                        .first_id
+                        .unwrap_or_else(|| clock_first_id(SystemTime::now()))
+                        .max(self.floor.load(Ordering::SeqCst)),
+                ),
+                // A broker numbers relayed topics: its ids are the ones to keep.
+                Start::At(id) => Some(id),
+                Start::Unknown => None,
+            };
             self.counters.topic_made();
             Arc::new(Topic::new(
                 name,
@@ -186,6 +217,17 @@ impl Registry {
         });
         Arc::clone(topic)
     }
+}
+
+/// Where a topic made on first use starts numbering.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Start {
+    /// From the configured first id, or the clock (above every id the name had before).
+    Clock,
+    /// At this id, a broker's.
+    At(u64),
+    /// At whatever id the first relayed event has.
+    Unknown,
 }
 
 /// `duration` in whole milliseconds (saturating: a sweep is never due past 2^64 ms).

@@ -40,6 +40,18 @@ impl Retained {
         self.frames.len()
     }
 
+    /// The id of the oldest frame kept ([`next_id`](Self::next_id) when none is).
+    pub(crate) fn first_kept(&self) -> u64 {
+        self.next_id - self.frames.len() as u64
+    }
+
+    /// Lets go of every frame and numbers from `next_id` on: for a relayed topic whose
+    /// broker skipped ids.
+    pub(crate) fn restart_at(&mut self, next_id: u64) {
+        self.frames.clear();
+        self.next_id = next_id;
+    }
+
     /// Appends the frame of the event with id [`next_id`](Self::next_id), then lets go of
     /// what `retention` no longer keeps.
     pub(crate) fn append(&mut self, frame: Bytes, now: Instant, retention: &Retention) {
@@ -70,7 +82,7 @@ impl Retained {
     /// after: one whose successors are all still here (the latest event, an event just
     /// before the oldest one kept, or one in between).
     pub(crate) fn after(&self, last_id: u64) -> Option<impl Iterator<Item = &Bytes>> {
-        let first_kept = self.next_id - self.frames.len() as u64;
+        let first_kept = self.first_kept();
         let resume_from = last_id.checked_add(1)?;
         if resume_from < first_kept || resume_from > self.next_id {
             return None;

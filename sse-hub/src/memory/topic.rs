@@ -13,6 +13,7 @@ use super::retained::Retained;
 use super::subscription::Subscription;
 use crate::config::HubConfig;
 use crate::id::parse_id;
+use crate::relay::{Relayed, TopicPosition};
 use crate::stats::Counters;
 use crate::unknown_id::OnUnknownId;
 
@@ -42,6 +43,9 @@ struct TopicState {
     /// Set when the registry let go of it: whoever still holds it must look the name up
     /// again, so that nothing is published to or subscribed to a topic nobody can reach.
     removed: bool,
+    /// Whether `retained` knows the next event's id. A relayed topic made before its first
+    /// event does not: the broker's first id tells.
+    positioned: bool,
 }
 
 /// A subscriber as publishing sees it: the sending end of its bounded queue.
@@ -52,13 +56,14 @@ struct Subscriber {
 }
 
 impl Topic {
-    /// The topic `name` of `registry`, whose first event gets `first_id`.
+    /// The topic `name` of `registry`, whose first event gets `first_id` (`None`: whatever id
+    /// the first relayed event has).
     pub(crate) fn new(
         name: &str,
         registry: Weak<Registry>,
         config: Arc<HubConfig>,
         counters: Arc<Counters>,
-        first_id: u64,
+        first_id: Option<u64>,
         closed: bool,
     ) -> Self {
         let marker = match &config.on_unknown_id {
@@ -68,12 +73,13 @@ impl Topic {
         Self {
             marker,
             state: Mutex::new(TopicState {
-                retained: Retained::new(first_id),
+                retained: Retained::new(first_id.unwrap_or(0)),
                 subscribers: Vec::new(),
                 next_subscriber_key: 0,
                 closed,
                 last_used: Instant::now(),
                 removed: false,
+                positioned: first_id.is_some(),
             }),
             config,
             counters,
@@ -99,15 +105,52 @@ impl Topic {
             return None;
         }
         let event = event.take()?;
-        state.last_used = now;
         let id = state.retained.next_id();
-        let frame = with_id(event, id).to_bytes();
+        self.append(&mut state, with_id(event, id).to_bytes(), now);
+        drop(state);
+        self.counters.published();
+        Some(id)
+    }
+
+    /// Delivers `frame`, the event a broker numbered `id`, as a publication would: retained,
+    /// and queued for every subscriber. See [`Relayed`] for ids out of order. `None` if the
+    /// registry has let go of this topic: relay to the topic the name leads to now.
+    pub(crate) fn relay(&self, id: u64, frame: &Bytes, now: Instant) -> Option<Relayed> {
+        let mut state = self.lock();
+        if state.removed {
+            return None;
+        }
+        let expected = state.retained.next_id();
+        let relayed = if !state.positioned {
+            state.positioned = true;
+            state.retained.restart_at(id);
+            Relayed::Delivered
+        } else if id < expected {
+            return Some(Relayed::Duplicate);
+        } else if id > expected {
+            // Every subscriber would miss `expected..id`: each ends after what it holds, and
+            // its client resumes from what it got (the backend fetches the missing events, or
+            // the client gets what `OnUnknownId` says). What was retained has the same hole.
+            state.subscribers.clear();
+            state.retained.restart_at(id);
+            Relayed::Gap { expected }
+        } else {
+            Relayed::Delivered
+        };
+        self.append(&mut state, frame.clone(), now);
+        Some(relayed)
+    }
+
+    /// Retains `frame`, the event with the next id, and queues a clone of it (a reference
+    /// count, not a copy) for every subscriber; a subscriber whose queue is full is cut off
+    /// on the spot.
+    fn append(&self, state: &mut TopicState, frame: Bytes, now: Instant) {
+        state.last_used = now;
         let TopicState {
             retained,
             subscribers,
             ..
-        } = &mut *state;
-        retained.append(frame.clone(), now, &self.config.retention);
+        } = state;
         subscribers.retain(
             |subscriber| match subscriber.frames.try_send(frame.clone()) {
                 Ok(()) => true,
@@ -118,9 +161,17 @@ impl Topic {
                 Err(SendError::Closed) => false,
             },
         );
-        drop(state);
-        self.counters.published();
-        Some(id)
+        retained.append(frame, now, &self.config.retention);
+    }
+
+    /// Where the topic stands: the oldest id it retains and the next event's; `None` before
+    /// a relayed topic's first event.
+    pub(crate) fn position(&self) -> Option<TopicPosition> {
+        let state = self.lock();
+        state.positioned.then(|| TopicPosition {
+            first_retained: state.retained.first_kept(),
+            next: state.retained.next_id(),
+        })
     }
 
     /// Subscribes: the frames to replay (decided by `last_event_id`) and the live queue,
@@ -277,7 +328,7 @@ mod tests {
     use crate::retention::Retention;
 
     fn topic(config: HubConfig) -> Arc<Topic> {
-        let first_id = config.first_id.unwrap_or(1);
+        let first_id = Some(config.first_id.unwrap_or(1));
         Arc::new(Topic::new(
             "test",
             Weak::new(),
@@ -427,5 +478,85 @@ mod tests {
             Poll::Ready(Some("id: 2\ndata: b\n\n".into()))
         );
         assert_eq!(Pin::new(&mut slow).poll_next(&mut cx), Poll::Ready(None));
+    }
+
+    fn frame(id: u64) -> Bytes {
+        Bytes::from(format!("id: {id}\ndata: {id}\n\n"))
+    }
+
+    #[test]
+    fn relayed_frames_in_order_reach_subscribers_and_the_retained_window() {
+        let topic = topic(HubConfig::new().first_id(5));
+        let mut live = topic.subscribe(Some("4"), Instant::now()).unwrap();
+        for id in 5..=6 {
+            assert_eq!(
+                topic.relay(id, &frame(id), Instant::now()),
+                Some(Relayed::Delivered)
+            );
+        }
+        assert_eq!(
+            topic.relay(6, &frame(6), Instant::now()),
+            Some(Relayed::Duplicate)
+        );
+        assert_eq!(
+            topic.relay(3, &frame(3), Instant::now()),
+            Some(Relayed::Duplicate)
+        );
+        assert_eq!(
+            ready_text(&mut live),
+            "id: 5\ndata: 5\n\nid: 6\ndata: 6\n\n"
+        );
+        let position = topic.position().unwrap();
+        assert_eq!((position.first_retained, position.next), (5, 7));
+        let mut resumed = topic.subscribe(Some("5"), Instant::now()).unwrap();
+        assert_eq!(ready_text(&mut resumed), "id: 6\ndata: 6\n\n");
+    }
+
+    #[test]
+    fn a_relayed_gap_ends_every_subscriber_after_what_it_holds_and_restarts_the_window() {
+        let topic = topic(HubConfig::new().first_id(1));
+        let mut live = topic.subscribe(None, Instant::now()).unwrap();
+        topic.relay(1, &frame(1), Instant::now());
+        assert_eq!(
+            topic.relay(4, &frame(4), Instant::now()),
+            Some(Relayed::Gap { expected: 2 })
+        );
+        assert_eq!(ready_text(&mut live), "id: 1\ndata: 1\n\n");
+        let mut cx = Context::from_waker(Waker::noop());
+        assert_eq!(Pin::new(&mut live).poll_next(&mut cx), Poll::Ready(None));
+        let position = topic.position().unwrap();
+        assert_eq!((position.first_retained, position.next), (4, 5));
+        let mut unknown = topic.subscribe(Some("1"), Instant::now()).unwrap();
+        assert_eq!(
+            ready_text(&mut unknown),
+            "id: 4\ndata: 4\n\n",
+            "1 cannot be resumed here: ReplayAll"
+        );
+    }
+
+    #[test]
+    fn a_topic_without_a_position_takes_the_first_relayed_id() {
+        let topic = Arc::new(Topic::new(
+            "test",
+            Weak::new(),
+            Arc::new(HubConfig::new().on_unknown_id(OnUnknownId::StartLive)),
+            Arc::default(),
+            None,
+            false,
+        ));
+        assert_eq!(topic.position(), None);
+        let mut live = topic.subscribe(None, Instant::now()).unwrap();
+        let mut unknown = topic.subscribe(Some("9"), Instant::now()).unwrap();
+        assert_eq!(
+            topic.relay(10, &frame(10), Instant::now()),
+            Some(Relayed::Delivered)
+        );
+        assert_eq!(ready_text(&mut live), "id: 10\ndata: 10\n\n");
+        assert_eq!(
+            ready_text(&mut unknown),
+            "id: 10\ndata: 10\n\n",
+            "started live"
+        );
+        assert_eq!(topic.position().unwrap().next, 11);
     }
 }
