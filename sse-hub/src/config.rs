@@ -71,6 +71,34 @@ impl HubConfig {
         }
     }
 
+    /// Which past events each topic keeps ([`retention`](Self::retention) sets it).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use ssekit_hub::{HubConfig, Retention};
+    ///
+    /// assert_eq!(HubConfig::new().retention_limits(), Retention::new());
+    /// ```
+    pub fn retention_limits(&self) -> Retention {
+        self.retention
+    }
+
+    /// How long an idle topic stays, if there is a limit
+    /// ([`idle_topic_timeout`](Self::idle_topic_timeout) sets it).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use ssekit_hub::{DEFAULT_IDLE_TOPIC_TIMEOUT, HubConfig};
+    ///
+    /// assert_eq!(HubConfig::new().idle_topic_limit(), Some(DEFAULT_IDLE_TOPIC_TIMEOUT));
+    /// assert_eq!(HubConfig::new().keep_idle_topics().idle_topic_limit(), None);
+    /// ```
+    pub fn idle_topic_limit(&self) -> Option<Duration> {
+        self.idle_topic_timeout
+    }
+
     /// Sets which past events each topic keeps for reconnecting clients.
     ///
     /// # Example

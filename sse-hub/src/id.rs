@@ -1,4 +1,5 @@
-//! Event ids as the hub writes them: a topic's sequence number in decimal.
+//! Event ids as the hub writes them: a topic's sequence number in decimal, its first one from
+//! the clock. A backend on a broker numbers its topics the same way with these.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -6,7 +7,17 @@ use crate::config::MAX_FIRST_ID;
 
 /// The sequence number a `Last-Event-ID` names, if it is one the hub could have written: ASCII
 /// digits, with no sign, no leading zero (except `0` itself) and no overflow.
-pub(crate) fn parse_id(text: &str) -> Option<u64> {
+///
+/// # Example
+///
+/// ```
+/// use ssekit_hub::id::parse_id;
+///
+/// assert_eq!(parse_id("1887436800000000000"), Some(1_887_436_800_000_000_000));
+/// assert_eq!(parse_id("+7"), None);
+/// assert_eq!(parse_id("007"), None);
+/// ```
+pub fn parse_id(text: &str) -> Option<u64> {
     let digits = text.as_bytes();
     if digits.is_empty() || (digits.len() > 1 && digits[0] == b'0') {
         return None;
@@ -28,7 +39,17 @@ const IDS_PER_MILLISECOND: u64 = 1 << 20;
 /// The first id of a topic created at `now`: milliseconds since 1970 times 2^20 (at most
 /// [`MAX_FIRST_ID`], which the clock reaches in the 23rd century). 1 on a clock set before
 /// 1970.
-pub(crate) fn clock_first_id(now: SystemTime) -> u64 {
+///
+/// # Example
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use ssekit_hub::id::clock_first_id;
+///
+/// let now = UNIX_EPOCH + Duration::from_millis(3);
+/// assert_eq!(clock_first_id(now), 3 << 20);
+/// ```
+pub fn clock_first_id(now: SystemTime) -> u64 {
     let millis = now
         .duration_since(UNIX_EPOCH)
         .map_or(0, |since| since.as_millis());

@@ -76,7 +76,7 @@
 mod backend;
 mod config;
 mod hub;
-mod id;
+pub mod id;
 mod memory;
 mod relay;
 mod retention;

@@ -165,6 +165,29 @@ impl MemoryBackend {
             .subscribe(topic, last_event_id, start, Instant::now())
     }
 
+    /// For a backend that relays a broker's events: lets go of `topic` now, with what it
+    /// retains, unless it has a subscriber (then nothing changes); says whether it went.
+    /// A backend that stops following a topic calls this, so that what the topic retains
+    /// is not taken for the broker's state when it follows the topic again.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// use ssekit_hub::MemoryBackend;
+    ///
+    /// let backend = MemoryBackend::default();
+    /// backend.relay("talk", 5, &Bytes::from_static(b"id: 5\ndata: x\n\n"));
+    /// let subscription = backend.subscribe_relayed("talk", None, None);
+    /// assert!(!backend.remove_topic("talk"), "it has a subscriber");
+    /// drop(subscription);
+    /// assert!(backend.remove_topic("talk"));
+    /// assert_eq!(backend.retained_len("talk"), 0);
+    /// ```
+    pub fn remove_topic(&self, topic: &str) -> bool {
+        self.registry.remove_unsubscribed(topic)
+    }
+
     /// Where `topic` stands: the oldest id it retains and the id its next event gets.
     /// `None` for a topic not in memory, or a relayed one before its first event.
     ///

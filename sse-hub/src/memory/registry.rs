@@ -140,6 +140,21 @@ impl Registry {
         }
     }
 
+    /// Lets go of the topic `name` now if it has no subscriber, with what it retains.
+    pub(crate) fn remove_unsubscribed(&self, name: &str) -> bool {
+        let mut topics = self.topics.write().unwrap_or_else(PoisonError::into_inner);
+        let Some(next_id) = topics
+            .get(name)
+            .and_then(|topic| topic.remove_if_unsubscribed())
+        else {
+            return false;
+        };
+        topics.remove(name);
+        self.floor.fetch_max(next_id, Ordering::SeqCst);
+        self.counters.topic_removed();
+        true
+    }
+
     /// Lets go of every topic that nobody uses at `now`.
     pub(crate) fn sweep(&self, now: Instant) {
         let mut topics = self.topics.write().unwrap_or_else(PoisonError::into_inner);

@@ -270,6 +270,17 @@ impl Topic {
         Some(state.retained.next_id())
     }
 
+    /// Marks the topic removed if it has no subscriber, whatever it retains; returns what
+    /// [`remove_if_unused`](Self::remove_if_unused) does.
+    pub(crate) fn remove_if_unsubscribed(&self) -> Option<u64> {
+        let mut state = self.lock();
+        if state.removed || !state.subscribers.is_empty() {
+            return None;
+        }
+        state.removed = true;
+        Some(state.retained.next_id())
+    }
+
     /// No subscriber, and nothing retained (once what is too old has gone) or idle for the
     /// configured time.
     fn is_unused(&self, state: &mut TopicState, now: Instant) -> bool {
