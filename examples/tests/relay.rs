@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use ssekit_core::{DEFAULT_SHUTDOWN_RETRY, Decoded, Message};
-use ssekit_testing::{BodyEnd, Get, PATIENCE};
+use ssekit_testing::{BodyEnd, Get, PATIENCE, RedisServer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -21,8 +21,17 @@ struct Relay {
 
 impl Relay {
     fn start(retain: usize) -> Self {
+        Self::start_with(&["--retain", &retain.to_string()])
+    }
+
+    /// An instance on the Redis at `url`.
+    fn on_redis(url: &str) -> Self {
+        Self::start_with(&["--redis", url])
+    }
+
+    fn start_with(args: &[&str]) -> Self {
         let mut relay = Command::new(env!("CARGO_BIN_EXE_relay"));
-        relay.args(["--port", "0", "--retain", &retain.to_string()]);
+        relay.args(["--port", "0"]).args(args);
         let (child, address) = common::spawn_server(&mut relay);
         Self { child, address }
     }
@@ -194,4 +203,121 @@ async fn sigterm_ends_every_stream_and_exits_0() {
     };
     assert!(status.success(), "{status}");
     println!("relay exited {:?} after SIGTERM", signalled.elapsed());
+}
+
+#[tokio::test]
+async fn instances_on_one_redis_serve_one_sequence_and_resume_each_others_clients() {
+    let redis = RedisServer::start();
+    let a = Relay::on_redis(&redis.url());
+    let b = Relay::on_redis(&redis.url());
+    let mut on_b = Get::event_stream("/topics/news").send(b.address).await;
+    assert_eq!(on_b.status, 200);
+    // The stream attaches as it is read: give it a moment before publishing.
+    assert!(on_b.next_within(Duration::from_millis(300)).await.is_none());
+    let first = a.publish("news", "from a").await;
+    let second = b.publish("news", "from b").await;
+    assert_eq!(
+        second.parse::<u64>().unwrap(),
+        first.parse::<u64>().unwrap() + 1
+    );
+    for (id, text) in [(&first, "from a"), (&second, "from b")] {
+        let message = on_b.next_message().await;
+        assert_eq!(
+            (message.last_event_id(), data(&message)),
+            (id.as_str(), text)
+        );
+    }
+    // A client that saw the first event on b resumes on a.
+    let mut resumed = Get::event_stream("/topics/news")
+        .header("last-event-id", first.as_bytes())
+        .send(a.address)
+        .await;
+    let message = resumed.next_message().await;
+    assert_eq!(
+        (message.last_event_id(), data(&message)),
+        (second.as_str(), "from b")
+    );
+    let (_, counters) = a.request("GET", "/stats", "", b"").await;
+    assert_eq!(counters["resumed_from_memory"], 1, "{counters}");
+}
+
+#[tokio::test]
+async fn an_instance_killed_its_clients_resume_on_another_with_no_gap_and_no_duplicate() {
+    let redis = RedisServer::start();
+    let mut doomed = Relay::on_redis(&redis.url());
+    let survivor = Relay::on_redis(&redis.url());
+    let mut stream = Get::event_stream("/topics/news").send(doomed.address).await;
+    assert!(
+        stream
+            .next_within(Duration::from_millis(300))
+            .await
+            .is_none()
+    );
+    let mut published = Vec::new();
+    for n in 0..5 {
+        published.push((
+            survivor.publish("news", &format!("e{n}")).await,
+            format!("e{n}"),
+        ));
+    }
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        let message = stream.next_message().await;
+        seen.push((
+            message.last_event_id().to_owned(),
+            data(&message).to_owned(),
+        ));
+    }
+    doomed.child.kill().unwrap();
+    doomed.child.wait().unwrap();
+    for n in 5..10 {
+        published.push((
+            survivor.publish("news", &format!("e{n}")).await,
+            format!("e{n}"),
+        ));
+    }
+    // Whatever the dead instance's connection still delivers, then it ends: resume elsewhere.
+    while let Ok(Decoded::Message(message)) = stream.next().await {
+        seen.push((
+            message.last_event_id().to_owned(),
+            data(&message).to_owned(),
+        ));
+    }
+    let last = seen.last().unwrap().0.clone();
+    let mut resumed = Get::event_stream("/topics/news")
+        .header("last-event-id", last.as_bytes())
+        .send(survivor.address)
+        .await;
+    while seen.len() < published.len() {
+        let message = resumed.next_message().await;
+        seen.push((
+            message.last_event_id().to_owned(),
+            data(&message).to_owned(),
+        ));
+    }
+    assert_eq!(seen, published);
+}
+
+#[tokio::test]
+async fn without_redis_streams_still_answer_200_and_publications_503() {
+    let mut redis = RedisServer::start();
+    let relay = Relay::on_redis(&redis.url());
+    redis.kill();
+    let mut stream = Get::event_stream("/topics/news").send(relay.address).await;
+    assert_eq!(
+        stream.status, 200,
+        "a browser's EventSource would stop for good on another"
+    );
+    let (status, body) = relay.request("POST", "/topics/news", "", b"x").await;
+    assert_eq!(status, 503, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("Redis"), "{body}");
+    // The stream ends, and its client reconnects later.
+    let end = loop {
+        match stream.next_within(PATIENCE).await {
+            Some(Ok(_)) => {}
+            Some(Err(end)) => break end,
+            None => panic!("the stream neither ended nor sent anything"),
+        }
+    };
+    assert_eq!(end, BodyEnd::Clean);
 }

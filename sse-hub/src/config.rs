@@ -99,6 +99,20 @@ impl HubConfig {
         self.idle_topic_timeout
     }
 
+    /// What a subscriber whose `Last-Event-ID` cannot be resumed gets
+    /// ([`on_unknown_id`](Self::on_unknown_id) sets it).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use ssekit_hub::{HubConfig, OnUnknownId};
+    ///
+    /// assert_eq!(HubConfig::new().unknown_id_policy(), &OnUnknownId::ReplayAll);
+    /// ```
+    pub fn unknown_id_policy(&self) -> &OnUnknownId {
+        &self.on_unknown_id
+    }
+
     /// Sets which past events each topic keeps for reconnecting clients.
     ///
     /// # Example

@@ -46,7 +46,8 @@ use crate::subscription::{FollowGuard, RedisSubscription, Start};
 /// - **Resuming** on any instance: from the local window; from Redis, paged, for an id
 ///   older than the window; after a wait for this instance's reader when the client came
 ///   from a faster one; or, for an id Redis no longer has (trimmed, expired, a new epoch),
-///   what [`OnUnknownId`](ssekit_hub::OnUnknownId) says. A reader that finds ids skipped
+///   what [`OnUnknownId`](ssekit_hub::OnUnknownId) says (`ReplayAll` and `Marker` replay all
+///   that Redis still holds of the topic, and the local window). A reader that finds ids skipped
 ///   (it fell behind the stream's length, or Redis lost the topic) cuts that topic's local
 ///   subscribers off, and they resume the same way: a gap is never delivered.
 /// - **Faults**: readers reconnect with backoff and jitter, and a read with no reply within

@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use futures_core::Stream;
-use ssekit_hub::Subscription;
 use ssekit_hub::id::parse_id;
+use ssekit_hub::{OnUnknownId, Subscription};
 use tokio::sync::watch;
 
 use crate::backend::Inner;
@@ -169,8 +169,8 @@ pub(crate) enum Start {
 
 /// What the topic's state says of a `Last-Event-ID`.
 enum Decision {
-    /// Resolved here: a local subscription, and the counter of its kind of resume.
-    Ready(Subscription, Option<fn(&Inner) -> &AtomicU64>),
+    /// Resolved from this instance's memory: the local subscription replays what follows.
+    Memory(Subscription),
     /// The id is past this instance's reader.
     Ahead(u64),
     /// The id is older than the local window, which starts at `first`: `live` yields from
@@ -180,6 +180,8 @@ enum Decision {
         first: u64,
         live: Subscription,
     },
+    /// The id cannot be resumed: what `OnUnknownId` says.
+    Unknown,
 }
 
 async fn open(
@@ -195,28 +197,30 @@ async fn open(
     }
     let attach_wait = inner.config.block + inner.config.reply_margin + inner.config.command_timeout;
     wait_for(&follow, &mut changes, attach_wait, |state| state.attached).await?;
-    let resume = matches!(start, Start::Resume(_));
-    let last_event_id = match start {
-        Start::Resume(id) => Some(id),
-        Start::After(last) => Some(last.to_string()),
-        Start::FirstEvent => follow
-            .lock()
-            .first_relayed
-            .map(|first| (first - 1).to_string()),
-        Start::Attached => None,
+    let (last_event_id, resume) = match start {
+        Start::Resume(id) => (Some(id), true),
+        Start::After(last) => (Some(last.to_string()), false),
+        Start::FirstEvent => {
+            let first = follow.lock().first_relayed;
+            (first.map(|first| (first - 1).to_string()), false)
+        }
+        Start::Attached => (None, false),
+    };
+    let counters = &inner.counters;
+    let tally = |counter: &AtomicU64| {
+        if resume {
+            count(counter);
+        }
     };
     let mut waited = false;
     loop {
         match decide(&inner, &follow, last_event_id.as_deref()) {
-            Decision::Ready(live, counter) => {
-                let counter = if waited && counter.is_some() {
-                    Some(after_wait as fn(&Inner) -> &AtomicU64)
+            Decision::Memory(live) => {
+                tally(if waited {
+                    &counters.resumed_after_wait
                 } else {
-                    counter
-                };
-                if let Some(counter) = counter.filter(|_| resume) {
-                    count(counter(&inner));
-                }
+                    &counters.resumed_from_memory
+                });
                 return Some(Opened {
                     prefix: VecDeque::new(),
                     live,
@@ -231,7 +235,8 @@ async fn open(
                     .and_then(|text| parse_id(&text))
                     .is_some_and(|counter| counter >= last);
                 if !known {
-                    return Some(unknown(&inner, &follow, last_event_id.as_deref()));
+                    tally(&counters.resumed_unknown);
+                    return unknown(&inner, &follow).await;
                 }
                 let caught_up = |state: &FollowState| state.last.is_some_and(|read| read >= last);
                 wait_for(
@@ -244,29 +249,20 @@ async fn open(
                 waited = true;
             }
             Decision::Older { last, first, live } => {
-                let Some(prefix) = page(&inner, &follow, last, first).await? else {
-                    drop(live);
-                    return Some(unknown(&inner, &follow, last_event_id.as_deref()));
-                };
-                if resume {
-                    count(&inner.counters.resumed_from_redis);
+                if let Some(prefix) = page(&inner, &follow, Some(last), first).await? {
+                    tally(&counters.resumed_from_redis);
+                    return Some(Opened { prefix, live });
                 }
-                return Some(Opened { prefix, live });
+                drop(live);
+                tally(&counters.resumed_unknown);
+                return unknown(&inner, &follow).await;
+            }
+            Decision::Unknown => {
+                tally(&counters.resumed_unknown);
+                return unknown(&inner, &follow).await;
             }
         }
     }
-}
-
-fn after_wait(inner: &Inner) -> &AtomicU64 {
-    &inner.counters.resumed_after_wait
-}
-
-fn from_memory(inner: &Inner) -> &AtomicU64 {
-    &inner.counters.resumed_from_memory
-}
-
-fn unknown_id(inner: &Inner) -> &AtomicU64 {
-    &inner.counters.resumed_unknown
 }
 
 /// Decides under the follow's lock, which the reader holds while it relays: the local
@@ -280,60 +276,97 @@ fn decide(inner: &Inner, follow: &Follow, last_event_id: Option<&str>) -> Decisi
             .subscribe_relayed(&follow.name, last_event_id, next)
     };
     let Some(text) = last_event_id.filter(|text| !text.is_empty()) else {
-        return Decision::Ready(subscribe(last_event_id), None);
+        return Decision::Memory(subscribe(None));
     };
     let (Some(last), Some(next)) = (parse_id(text), next) else {
-        return Decision::Ready(subscribe(Some(text)), Some(unknown_id));
+        return Decision::Unknown;
     };
     let Some(resume) = last.checked_add(1) else {
-        return Decision::Ready(subscribe(Some(text)), Some(unknown_id));
+        return Decision::Unknown;
     };
-    let first = inner
-        .memory
-        .position(&follow.name)
-        .map_or(next, |position| position.first_retained);
+    let first = first_retained(inner, follow, next);
     if resume > next {
         Decision::Ahead(last)
     } else if resume >= first {
-        Decision::Ready(subscribe(Some(text)), Some(from_memory))
+        Decision::Memory(subscribe(Some(text)))
     } else {
         let live = subscribe(Some(&(first - 1).to_string()));
         Decision::Older { last, first, live }
     }
 }
 
-/// A subscription for an id that cannot be resumed: what `OnUnknownId` says, which the
-/// local fan-out applies.
-fn unknown(inner: &Inner, follow: &Follow, last_event_id: Option<&str>) -> Opened {
-    count(&inner.counters.resumed_unknown);
-    let next = follow.lock().last.map(|last| last + 1);
-    Opened {
-        prefix: VecDeque::new(),
-        live: inner
+/// The oldest id of the local window (`next` when it holds none).
+fn first_retained(inner: &Inner, follow: &Follow, next: u64) -> u64 {
+    inner
+        .memory
+        .position(&follow.name)
+        .map_or(next, |position| position.first_retained)
+}
+
+/// A subscription for an id that cannot be resumed, as `OnUnknownId` says: the next live
+/// event on; or (`ReplayAll`, `Marker`) every event Redis and the local window still
+/// hold, after the marker if there is one. `None` when Redis could not be asked.
+async fn unknown(inner: &Inner, follow: &Follow) -> Option<Opened> {
+    let policy = inner.config.hub.unknown_id_policy();
+    let (live, first) = {
+        let state = follow.lock();
+        let Some(next) = state.last.map(|last| last + 1) else {
+            // Redis has no id of the topic: there is nothing to replay.
+            let live = inner.memory.subscribe_relayed(&follow.name, None, None);
+            return Some(Opened {
+                prefix: marker(policy).into_iter().collect(),
+                live,
+            });
+        };
+        let first = match policy {
+            OnUnknownId::StartLive => next,
+            OnUnknownId::ReplayAll | OnUnknownId::Marker(_) => first_retained(inner, follow, next),
+        };
+        let after = (first - 1).to_string();
+        let live = inner
             .memory
-            .subscribe_relayed(&follow.name, last_event_id, next),
+            .subscribe_relayed(&follow.name, Some(&after), Some(next));
+        (live, first)
+    };
+    let mut prefix: VecDeque<Bytes> = marker(policy).into_iter().collect();
+    if !matches!(policy, OnUnknownId::StartLive) {
+        // What Redis holds before the window, if it joins the window with no hole.
+        prefix.extend(page(inner, follow, None, first).await?.unwrap_or_default());
+    }
+    Some(Opened { prefix, live })
+}
+
+fn marker(policy: &OnUnknownId) -> Option<Bytes> {
+    match policy {
+        OnUnknownId::Marker(marker) => Some(marker.to_bytes()),
+        OnUnknownId::StartLive | OnUnknownId::ReplayAll => None,
     }
 }
 
-/// The frames of the events after `last` and before `first`, paged from Redis, joined a
-/// page at a time; `Some(None)` when Redis no longer has all of them (trimmed, expired, a
-/// new epoch); `None` when Redis could not be asked.
+/// The frames of the events after `last` (from the stream's oldest, for `None`) up to the
+/// one before `first`, paged from Redis, joined a page at a time. `Some(None)` when Redis
+/// no longer has all of them (trimmed, expired, a new epoch): they do not join `first`
+/// with no hole. `None` when Redis could not be asked.
 async fn page(
     inner: &Inner,
     follow: &Follow,
-    last: u64,
+    last: Option<u64>,
     first: u64,
 ) -> Option<Option<VecDeque<Bytes>>> {
     let mut pages = VecDeque::new();
-    let mut expected = last + 1;
-    while expected < first {
+    let Some(end) = first.checked_sub(1) else {
+        return Some(Some(pages));
+    };
+    let mut expected = last.map(|last| last + 1);
+    while expected.is_none_or(|expected| expected < first) {
+        let start = expected.map_or_else(|| "-".to_owned(), |expected| format!("{expected}-0"));
         let reply = inner
             .commands
             .query::<redis::Value>(
                 redis::cmd("XRANGE")
                     .arg(&follow.keys.stream)
-                    .arg(format!("{expected}-0"))
-                    .arg(format!("{}-0", first - 1))
+                    .arg(start)
+                    .arg(format!("{end}-0"))
                     .arg("COUNT")
                     .arg(PAGE),
             )
@@ -341,15 +374,16 @@ async fn page(
             .ok()?;
         let entries = entries::entries(reply).ok()?;
         if entries.is_empty() {
-            return Some(None);
+            // Nothing before the window: with no id to resume from, that is all there is.
+            return Some(expected.is_none().then_some(pages));
         }
         let mut joined = BytesMut::new();
         for entry in entries {
-            if entry.id != expected {
+            if expected.is_some_and(|expected| entry.id != expected) {
                 return Some(None);
             }
             joined.extend_from_slice(&entry.frame);
-            expected += 1;
+            expected = Some(entry.id + 1);
         }
         pages.push_back(joined.freeze());
     }

@@ -1,13 +1,16 @@
 //! Test support shared by the adapters' tests: a real HTTP client that decodes event streams,
-//! and the scenarios every framework adapter must pass. Not published.
+//! the scenarios every framework adapter must pass, and a `redis-server` of a test's own.
+//! Not published.
 //!
 //! Everything here panics when what it checks does not hold: that is how a test fails.
 #![allow(clippy::missing_panics_doc, clippy::missing_errors_doc)]
 
 pub mod client;
+pub mod redis_server;
 pub mod scenarios;
 
 pub use client::{BodyEnd, Get, PATIENCE, Protocol, Response};
+pub use redis_server::RedisServer;
 pub use scenarios::{Framework, Setup, ShutdownServer, SourceError};
 
 /// Declares one `#[tokio::test]` per scenario, for framework `$framework`.

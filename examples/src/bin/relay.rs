@@ -1,8 +1,11 @@
 //! `relay`: the hub as a black box, with the contract of `SPEC.md`.
 //!
 //! ```text
-//! cargo run -p examples --bin relay -- [--port N] [--retain N]
+//! cargo run -p examples --bin relay -- [--port N] [--retain N] [--redis URL]
 //! ```
+//!
+//! With `--redis`, its topics live in that Redis: every instance given the same URL serves
+//! the same events, and a client resumes on any of them.
 //!
 //! It serves on 127.0.0.1 (port 8081 by default, 0 for any free one), prints the URL it
 //! serves on, and runs until SIGINT or SIGTERM: then every open stream writes a `retry:`
@@ -16,16 +19,19 @@ use examples::signal::interrupted_or_terminated;
 use ssekit_axum::ShutdownLayer;
 use ssekit_core::Shutdown;
 use ssekit_hub::Hub;
+use ssekit_redis::{RedisBackend, RedisConfig};
 
-const USAGE: &str = "usage: relay [--port N] [--retain N]
-  --port N     port to listen on, on 127.0.0.1 (default 8081; 0 for any free port)
-  --retain N   events each topic retains for reconnecting clients (default 1000)";
+const USAGE: &str = "usage: relay [--port N] [--retain N] [--redis URL]
+  --port N      port to listen on, on 127.0.0.1 (default 8081; 0 for any free port)
+  --retain N    events each topic retains for reconnecting clients (default 1000)
+  --redis URL   share topics through this Redis (redis://host:port/db) with other instances";
 
 /// What the command line asks for.
 #[derive(Debug, PartialEq, Eq)]
 struct Options {
     port: u16,
     retain: usize,
+    redis: Option<String>,
 }
 
 /// Reads the flags; `Ok(None)` asks for the usage text.
@@ -33,6 +39,7 @@ fn options(args: impl IntoIterator<Item = String>) -> Result<Option<Options>, St
     let mut options = Options {
         port: 8081,
         retain: DEFAULT_RETAINED_EVENTS,
+        redis: None,
     };
     let mut args = args.into_iter();
     while let Some(flag) = args.next() {
@@ -49,13 +56,7 @@ fn options(args: impl IntoIterator<Item = String>) -> Result<Option<Options>, St
                     .parse()
                     .map_err(|_| format!("not a number of events: {retain}"))?;
             }
-            "--redis" => {
-                return Err(
-                    "--redis needs the Redis backend, which this build does not have \
-                            yet: run without it for the in-memory hub"
-                        .into(),
-                );
-            }
+            "--redis" => options.redis = Some(value()?),
             _ => return Err(format!("unknown argument {flag}")),
         }
     }
@@ -73,13 +74,32 @@ async fn main() -> ExitCode {
         Ok(listening) => listening,
         Err(code) => return code,
     };
+    let config = relay::config(options.retain);
+    let (router, backend) = match &options.redis {
+        None => (
+            relay::router(Hub::with_config(config)),
+            "in memory".to_owned(),
+        ),
+        Some(url) => {
+            let redis = RedisConfig::new(url.as_str()).hub(config);
+            match RedisBackend::connect(redis).await {
+                Ok(backend) => (
+                    relay::router(Hub::with_backend(backend)),
+                    format!("on Redis at {url}"),
+                ),
+                Err(error) => {
+                    eprintln!("relay: {error}");
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
+    };
     println!(
-        "relay is serving on http://{address}/ (in memory, {} events retained per topic)",
+        "relay is serving on http://{address}/ ({backend}, {} events retained per topic)",
         options.retain
     );
     let shutdown = Shutdown::new(interrupted_or_terminated());
-    let hub = Hub::with_config(relay::config(options.retain));
-    let app = relay::router(hub).layer(ShutdownLayer::new(shutdown.clone()));
+    let app = router.layer(ShutdownLayer::new(shutdown.clone()));
     match axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
@@ -105,10 +125,20 @@ mod tests {
         let defaults = Options {
             port: 8081,
             retain: DEFAULT_RETAINED_EVENTS,
+            redis: None,
         };
         assert_eq!(parse(&[]), Ok(Some(defaults)));
-        let set = parse(&["--port", "0", "--retain", "5"]).unwrap().unwrap();
+        let set = parse(&[
+            "--port",
+            "0",
+            "--retain",
+            "5",
+            "--redis",
+            "redis://127.0.0.1:7/",
+        ]);
+        let set = set.unwrap().unwrap();
         assert_eq!((set.port, set.retain), (0, 5));
+        assert_eq!(set.redis.as_deref(), Some("redis://127.0.0.1:7/"));
         assert_eq!(parse(&["--help"]), Ok(None));
     }
 
@@ -118,7 +148,7 @@ mod tests {
             &["--port", "70000"][..],
             &["--port"],
             &["--retain", "-1"],
-            &["--redis", "redis://127.0.0.1:6379/0"],
+            &["--redis"],
             &["--verbose"],
         ] {
             assert!(parse(args).is_err(), "{args:?}");

@@ -13,8 +13,8 @@
 //! A topic name is 1 to 128 characters of `A-Z a-z 0-9 - _ .`; any other name, a body that
 //! is not UTF-8, or an event type that cannot be one is `400` with `{"error": ...}`.
 //!
-//! The routes serve any [`Backend`], so that the same server runs on the memory backend or
-//! a broker's.
+//! The routes serve any [`RelayBackend`]: the memory backend, or the Redis one, with which
+//! several instances share their topics.
 
 use std::fmt::Display;
 
@@ -27,7 +27,8 @@ use axum::routing::{get, post};
 use serde_json::json;
 use ssekit_axum::{AcceptsEventStream, LastEventId, Sse};
 use ssekit_core::Event;
-use ssekit_hub::{Backend, Hub, HubConfig, HubStats, OnUnknownId, Retention};
+use ssekit_hub::{Backend, Hub, HubConfig, HubStats, MemoryBackend, OnUnknownId, Retention};
+use ssekit_redis::RedisBackend;
 
 /// How many events each topic retains by default.
 pub const DEFAULT_RETAINED_EVENTS: usize = 1000;
@@ -65,28 +66,56 @@ pub fn is_topic_name(name: &str) -> bool {
             .all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.'))
 }
 
+/// A backend the relay serves, and what its `/stats` shows.
+pub trait RelayBackend: Backend<Error: Display> {
+    /// The counters, as the `/stats` object.
+    fn stats_json(&self) -> serde_json::Value;
+}
+
+impl RelayBackend for MemoryBackend {
+    fn stats_json(&self) -> serde_json::Value {
+        stats_json(&self.stats())
+    }
+}
+
+impl RelayBackend for RedisBackend {
+    /// The hub's counters, then the Redis backend's own.
+    fn stats_json(&self) -> serde_json::Value {
+        let stats = self.redis_stats();
+        let mut object = stats_json(&stats.hub);
+        let redis = json!({
+            "publish_errors": stats.publish_errors,
+            "publish_retries": stats.publish_retries,
+            "reader_reconnects": stats.reader_reconnects,
+            "gaps": stats.gaps,
+            "resumed_from_memory": stats.resumed_from_memory,
+            "resumed_from_redis": stats.resumed_from_redis,
+            "resumed_after_wait": stats.resumed_after_wait,
+            "resumed_unknown": stats.resumed_unknown,
+            "followed_topics": stats.followed_topics,
+            "reader_lag_ms": stats.reader_lag_ms,
+        });
+        if let (Some(object), serde_json::Value::Object(redis)) = (object.as_object_mut(), redis) {
+            object.extend(redis);
+        }
+        object
+    }
+}
+
 /// The routes of the contract over `hub`.
-pub fn router<B>(hub: Hub<B>) -> Router
-where
-    B: Backend,
-    B::Error: Display,
-{
+pub fn router<B: RelayBackend>(hub: Hub<B>) -> Router {
     Router::new()
         .route("/topics/{topic}", post(publish::<B>).get(subscribe::<B>))
         .route("/stats", get(stats::<B>))
         .with_state(hub)
 }
 
-async fn publish<B>(
+async fn publish<B: RelayBackend>(
     State(hub): State<Hub<B>>,
     Path(topic): Path<String>,
     headers: HeaderMap,
     body: Bytes,
-) -> Response
-where
-    B: Backend,
-    B::Error: Display,
-{
+) -> Response {
     if !is_topic_name(&topic) {
         return bad_request("a topic name is 1 to 128 characters of A-Z a-z 0-9 - _ .");
     }
@@ -128,8 +157,8 @@ where
     Sse::from_frames(hub.subscribe(&topic, last_event_id.as_deref())).into_response()
 }
 
-async fn stats<B: Backend>(State(hub): State<Hub<B>>) -> Response {
-    json_response(StatusCode::OK, &stats_json(&hub.stats()))
+async fn stats<B: RelayBackend>(State(hub): State<Hub<B>>) -> Response {
+    json_response(StatusCode::OK, &hub.backend().stats_json())
 }
 
 /// The hub's counters as the `/stats` object.

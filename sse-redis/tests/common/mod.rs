@@ -3,7 +3,6 @@
 #![allow(dead_code)]
 
 pub mod proxy;
-pub mod server;
 
 use std::time::Duration;
 
@@ -13,7 +12,7 @@ use ssekit_core::{Decoded, Decoder};
 
 #[allow(unused_imports)]
 pub use proxy::Proxy;
-pub use server::RedisServer;
+pub use ssekit_testing::RedisServer;
 
 /// An event as a subscriber saw it: its id and its data.
 pub type Seen = (u64, String);

@@ -1,5 +1,5 @@
 //! A `redis-server` child process on a free loopback port, with no persistence, stopped when
-//! dropped.
+//! dropped: what every Redis test starts for itself (never a system service).
 
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -7,6 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// A Redis of the test's own.
+#[derive(Debug)]
 pub struct RedisServer {
     port: u16,
     dir: PathBuf,
@@ -24,6 +25,10 @@ pub fn free_port() -> u16 {
 
 impl RedisServer {
     /// Starts one and waits until it answers.
+    ///
+    /// # Panics
+    ///
+    /// If `redis-server` is not installed, or does not answer within 10 s.
     pub fn start() -> Self {
         let dir = std::env::temp_dir().join(format!(
             "ssekit-redis-test-{}-{}",
@@ -65,15 +70,21 @@ impl RedisServer {
         }
     }
 
+    /// Its URL, `redis://127.0.0.1:<port>/`.
     pub fn url(&self) -> String {
         format!("redis://127.0.0.1:{}/", self.port)
     }
 
+    /// Its port on 127.0.0.1.
     pub fn port(&self) -> u16 {
         self.port
     }
 
     /// A blocking connection, for the test's own commands.
+    ///
+    /// # Panics
+    ///
+    /// If the server does not take it.
     pub fn connection(&self) -> redis::Connection {
         redis::Client::open(self.url())
             .unwrap()
@@ -96,13 +107,26 @@ impl RedisServer {
     }
 
     /// Freezes it (`SIGSTOP`): connections stay open and nothing answers.
+    ///
+    /// # Panics
+    ///
+    /// If it is not running.
     pub fn freeze(&self) {
         self.signal("-STOP");
     }
 
     /// Lets a frozen server go on (`SIGCONT`).
+    ///
+    /// # Panics
+    ///
+    /// If it is not running.
     pub fn thaw(&self) {
         self.signal("-CONT");
+    }
+
+    /// The process id of the server, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
     }
 
     fn signal(&self, signal: &str) {
@@ -114,17 +138,24 @@ impl RedisServer {
         assert!(status.success());
     }
 
-    /// How many times Redis ran `command` (lower case, as `INFO commandstats` names it).
-    pub fn calls(&self, command: &str) -> u64 {
+    /// How many commands Redis has run, over all of them but `INFO` (from `INFO
+    /// commandstats`).
+    pub fn commands_run(&self) -> u64 {
         let info: String = redis::cmd("INFO")
             .arg("commandstats")
             .query(&mut self.connection())
             .unwrap();
-        let prefix = format!("cmdstat_{command}:calls=");
         info.lines()
-            .find_map(|line| line.strip_prefix(&prefix))
-            .and_then(|rest| rest.split(',').next())
-            .map_or(0, |calls| calls.parse().unwrap())
+            .filter(|line| line.starts_with("cmdstat_") && !line.starts_with("cmdstat_info:"))
+            .filter_map(|line| {
+                line.split("calls=")
+                    .nth(1)?
+                    .split(',')
+                    .next()?
+                    .parse::<u64>()
+                    .ok()
+            })
+            .sum()
     }
 }
 
