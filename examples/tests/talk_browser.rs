@@ -14,7 +14,7 @@ use examples::talk::{self, Framework, Talk};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use ssekit_core::Shutdown;
-use ssekit_testing::Get;
+use ssekit_testing::{Get, RedisServer};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
@@ -29,15 +29,25 @@ const INTERVAL: Duration = Duration::from_millis(300);
 async fn the_page_shows_events_and_stops_listening_in_a_real_browser() {
     let started = Instant::now();
     for framework in [Framework::Axum, Framework::Warp] {
-        check_page(framework).await;
+        check_page(framework, Talk::new(INTERVAL)).await;
     }
     println!("browser test took {:.1} s", started.elapsed().as_secs_f64());
 }
 
-async fn check_page(framework: Framework) {
+/// Two servers on one Redis: the page works against either, and both show one sequence.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_works_against_either_of_two_instances_on_one_redis() {
+    let redis = RedisServer::start();
+    let first = Talk::on_redis(INTERVAL, &redis.url()).await.unwrap();
+    let second = Talk::on_redis(INTERVAL, &redis.url()).await.unwrap();
+    check_page(Framework::Axum, first.clone()).await;
+    check_page(Framework::Warp, second.clone()).await;
+    assert!(first.stats().published + second.stats().published >= 4);
+}
+
+async fn check_page(framework: Framework, talk: Talk) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = talk::url(listener.local_addr().unwrap());
-    let talk = Talk::new(INTERVAL);
     let never = Shutdown::new(std::future::pending());
     tokio::spawn(talk::serve(listener, framework, talk.clone(), never));
 

@@ -1,8 +1,11 @@
 //! `talk`: the `/talk` server of the original document, on this library.
 //!
 //! ```text
-//! cargo run -p examples --bin talk -- [--port N] [--interval-ms N] [--framework axum|warp]
+//! cargo run -p examples --bin talk -- [--port N] [--interval-ms N] [--framework axum|warp] [--redis URL]
 //! ```
+//!
+//! With `--redis`, the events go through that Redis: every instance given the same URL
+//! serves the same sequence, and a page resumes on any of them.
 //!
 //! `--port` falls back to `$PORT`, then 8080; `--interval-ms` to `$TALK_INTERVAL_MS`, then
 //! 5000. It listens on 127.0.0.1, prints the URL to open, and shuts down gracefully on
@@ -17,10 +20,11 @@ use examples::signal::interrupted_or_terminated;
 use examples::talk::{self, Framework, Talk};
 use ssekit_core::Shutdown;
 
-const USAGE: &str = "usage: talk [--port N] [--interval-ms N] [--framework axum|warp]
+const USAGE: &str = "usage: talk [--port N] [--interval-ms N] [--framework axum|warp] [--redis URL]
   --port N          port to listen on, on 127.0.0.1 (default: $PORT, or 8080)
   --interval-ms N   time between events (default: $TALK_INTERVAL_MS, or 5000)
-  --framework F     axum or warp: the same server through either adapter (default: axum)";
+  --framework F     axum or warp: the same server through either adapter (default: axum)
+  --redis URL       share the events through this Redis (redis://host:port/db) with other instances";
 
 /// What the command line asks for.
 #[derive(Debug, PartialEq, Eq)]
@@ -28,6 +32,7 @@ struct Options {
     port: u16,
     interval: Duration,
     framework: Framework,
+    redis: Option<String>,
 }
 
 /// Reads the flags, then the environment (through `env`), then the defaults. `Ok(None)`
@@ -39,6 +44,7 @@ fn options(
     let mut port = env("PORT");
     let mut interval = env("TALK_INTERVAL_MS");
     let mut framework = None;
+    let mut redis = None;
     let mut args = args.into_iter();
     while let Some(flag) = args.next() {
         let slot = match flag.as_str() {
@@ -46,6 +52,7 @@ fn options(
             "--port" => &mut port,
             "--interval-ms" => &mut interval,
             "--framework" => &mut framework,
+            "--redis" => &mut redis,
             _ => return Err(format!("unknown argument {flag}")),
         };
         *slot = Some(args.next().ok_or_else(|| format!("{flag} needs a value"))?);
@@ -67,6 +74,7 @@ fn options(
         port,
         interval: Duration::from_millis(interval_ms),
         framework,
+        redis,
     }))
 }
 
@@ -81,8 +89,21 @@ async fn main() -> ExitCode {
         Ok(listening) => listening,
         Err(code) => return code,
     };
+    let talk = match &options.redis {
+        None => Talk::new(options.interval),
+        Some(url) => match Talk::on_redis(options.interval, url).await {
+            Ok(talk) => talk,
+            Err(error) => {
+                eprintln!("talk: {error}");
+                return ExitCode::FAILURE;
+            }
+        },
+    };
+    let shared = options.redis.as_ref().map_or_else(String::new, |url| {
+        format!(", shared through Redis at {url}")
+    });
     println!(
-        "talk is serving through {:?}, an event every {} ms: open {}",
+        "talk is serving through {:?}, an event every {} ms{shared}: open {}",
         options.framework,
         options.interval.as_millis(),
         talk::url(address)
@@ -91,7 +112,7 @@ async fn main() -> ExitCode {
         interrupted_or_terminated().await;
         println!("shutting down: ending the event streams");
     });
-    let talk = Talk::new(options.interval).logging();
+    let talk = talk.logging();
     match talk::serve(listener, options.framework, talk, shutdown).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
@@ -120,6 +141,7 @@ mod tests {
             port: 8080,
             interval: Duration::from_secs(5),
             framework: Framework::Axum,
+            redis: None,
         };
         assert_eq!(parse(&[], &[]), Ok(Some(expected)));
     }
@@ -136,11 +158,14 @@ mod tests {
             "100",
             "--framework",
             "warp",
+            "--redis",
+            "redis://127.0.0.1:7/",
         ];
         let from_flags = parse(&args, &env).unwrap().unwrap();
         assert_eq!(from_flags.port, 9001);
         assert_eq!(from_flags.interval, Duration::from_millis(100));
         assert_eq!(from_flags.framework, Framework::Warp);
+        assert_eq!(from_flags.redis.as_deref(), Some("redis://127.0.0.1:7/"));
     }
 
     #[test]

@@ -29,6 +29,12 @@
 //!
 //! Both frameworks serve the same rules ([`answer`]) and the same events ([`Talk::events`]),
 //! so they cannot drift apart.
+//!
+//! With [`Talk::on_redis`], the events go through a Redis that several `talk` instances
+//! share: they serve one sequence, and a page resumes on any of them. Each instance runs its
+//! timer while it has listeners, and each tick is published with the interval it falls in as
+//! its idempotency key: instances whose timers run together publish one event per interval,
+//! not one each.
 
 pub mod on_axum;
 pub mod on_warp;
@@ -39,10 +45,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
+use futures_util::stream::BoxStream;
 use futures_util::{Stream, StreamExt, stream};
 use ssekit_axum::ShutdownLayer;
 use ssekit_core::{Event, Shutdown};
-use ssekit_hub::{Hub, HubConfig, OnUnknownId, Retention, Topic};
+use ssekit_hub::{Hub, HubConfig, HubStats, OnUnknownId, Retention};
+use ssekit_redis::{RedisBackend, RedisConfig};
 use ssekit_warp::until_shutdown;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -91,10 +99,48 @@ pub const RETAINED_EVENTS: usize = 100;
 /// The hub's topic the events go to.
 const TOPIC: &str = "talk";
 
+/// Where the events go: this process's hub, or one shared through Redis.
+#[derive(Clone, Debug)]
+enum Events {
+    Memory(Hub),
+    Redis(Hub<RedisBackend>),
+}
+
+impl Events {
+    /// Publishes the tick of interval number `slot`, once however many instances do.
+    async fn publish_tick(&self, event: Event, slot: u64) -> Result<u64, String> {
+        match self {
+            Self::Memory(hub) => {
+                let Ok(id) = hub.publish(TOPIC, event).into_inner();
+                Ok(id)
+            }
+            Self::Redis(hub) => hub
+                .backend()
+                .publish_with_key(TOPIC, event, &format!("tick-{slot}"))
+                .await
+                .map_err(|error| error.to_string()),
+        }
+    }
+
+    fn subscribe(&self, last_event_id: Option<&str>) -> BoxStream<'static, Bytes> {
+        match self {
+            Self::Memory(hub) => hub.subscribe(TOPIC, last_event_id).boxed(),
+            Self::Redis(hub) => hub.subscribe(TOPIC, last_event_id).boxed(),
+        }
+    }
+
+    fn stats(&self) -> HubStats {
+        match self {
+            Self::Memory(hub) => hub.stats(),
+            Self::Redis(hub) => hub.stats(),
+        }
+    }
+}
+
 /// The event source and its settings, shared by every connection.
 #[derive(Clone, Debug)]
 pub struct Talk {
-    hub: Hub,
+    events: Events,
     /// How many event streams are open; the publisher runs while it is above zero.
     listeners: Arc<watch::Sender<usize>>,
     /// The id of the latest event published, 0 before the first.
@@ -112,17 +158,36 @@ impl Talk {
     ///
     /// Outside a tokio runtime.
     pub fn new(interval: Duration) -> Self {
-        let config = HubConfig::new()
-            .retention(Retention::new().max_events(RETAINED_EVENTS))
-            .on_unknown_id(OnUnknownId::ReplayAll);
+        Self::with_events(Events::Memory(Hub::with_config(hub_config())), interval)
+    }
+
+    /// Events every `interval` while somebody listens, through the Redis at `url`, which
+    /// other instances may share.
+    ///
+    /// # Errors
+    ///
+    /// When Redis cannot be reached.
+    ///
+    /// # Panics
+    ///
+    /// Outside a tokio runtime.
+    pub async fn on_redis(interval: Duration, url: &str) -> Result<Self, ssekit_redis::Error> {
+        let backend = RedisBackend::connect(RedisConfig::new(url).hub(hub_config())).await?;
+        Ok(Self::with_events(
+            Events::Redis(Hub::with_backend(backend)),
+            interval,
+        ))
+    }
+
+    fn with_events(events: Events, interval: Duration) -> Self {
         let talk = Self {
-            hub: Hub::with_config(config),
+            events,
             listeners: Arc::new(watch::channel(0).0),
             latest_id: Arc::new(AtomicU64::new(0)),
             log: false,
         };
         tokio::spawn(publish_while_listened(
-            talk.hub.topic(TOPIC),
+            talk.events.clone(),
             talk.listeners.subscribe(),
             Arc::clone(&talk.latest_id),
             interval,
@@ -142,9 +207,9 @@ impl Talk {
         *self.listeners.borrow()
     }
 
-    /// The hub the events go through, for its counters.
-    pub fn hub(&self) -> &Hub {
-        &self.hub
+    /// The counters of the hub the events go through.
+    pub fn stats(&self) -> HubStats {
+        self.events.stats()
     }
 
     /// The event stream for one client that last saw `last_event_id`, as encoded frames:
@@ -162,7 +227,7 @@ impl Talk {
         };
         // Subscribe before counting the listener: the timer that the first listener starts
         // fires at once, and its event must find the subscription.
-        let subscription = self.hub.subscribe(TOPIC, resume_after.as_deref());
+        let subscription = self.events.subscribe(resume_after.as_deref());
         let listener = Listener::new(Arc::clone(&self.listeners), self.log);
         stream::unfold(
             (subscription, listener),
@@ -174,11 +239,19 @@ impl Talk {
     }
 }
 
-/// Publishes `new server event <time>` to `topic` at once and then every `interval` for as
-/// long as `listeners` is above zero; waits for a listener when it is zero. Ends when the
-/// `Talk` is gone.
+/// The hub's settings: the last [`RETAINED_EVENTS`], and every one of them for an id that
+/// cannot be resumed.
+fn hub_config() -> HubConfig {
+    HubConfig::new()
+        .retention(Retention::new().max_events(RETAINED_EVENTS))
+        .on_unknown_id(OnUnknownId::ReplayAll)
+}
+
+/// Publishes `new server event <time>` at once and then every `interval` for as long as
+/// `listeners` is above zero; waits for a listener when it is zero. Ends when the `Talk` is
+/// gone.
 async fn publish_while_listened(
-    topic: Topic,
+    events: Events,
     mut listeners: watch::Receiver<usize>,
     latest_id: Arc<AtomicU64>,
     interval: Duration,
@@ -193,8 +266,11 @@ async fn publish_while_listened(
             tokio::select! {
                 _ = ticks.tick() => {
                     let event = Event::new(format!("new server event {}", local_time()));
-                    let Ok(id) = topic.publish(event).into_inner();
-                    latest_id.store(id, Ordering::SeqCst);
+                    match events.publish_tick(event, interval_number(interval)).await {
+                        Ok(id) => latest_id.store(id, Ordering::SeqCst),
+                        // Redis is away: the pages wait, and the next tick tries again.
+                        Err(error) => eprintln!("talk: an event was not published: {error}"),
+                    }
                 }
                 left = until(&mut listeners, |&count| count == 0) => {
                     if !left { return }
@@ -203,6 +279,14 @@ async fn publish_while_listened(
             }
         }
     }
+}
+
+/// Which interval of the clock's (since 1970) now falls in.
+fn interval_number(interval: Duration) -> u64 {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    u64::try_from(now.as_millis() / interval.as_millis().max(1)).unwrap_or(u64::MAX)
 }
 
 /// Waits until `count` satisfies `condition`: `true` then, `false` if its sender is gone.
