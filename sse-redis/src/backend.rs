@@ -8,11 +8,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use redis::{Client, RetryMethod};
+use redis::Client;
 use ssekit_core::Event;
 use ssekit_hub::{Backend, HubStats, MemoryBackend};
+use tokio::sync::{mpsc, oneshot};
 
 use crate::backoff::random;
+use crate::batch::{self, Pending};
 use crate::commands::Commands;
 use crate::config::RedisConfig;
 use crate::error::{Error, ErrorKind};
@@ -97,6 +99,8 @@ pub(crate) struct Inner {
     /// Unique to this backend: a prefix for its idempotency keys and its wake streams.
     instance: String,
     publications: AtomicU64,
+    /// Where publications wait for the batcher.
+    publications_queue: mpsc::UnboundedSender<Pending>,
     closed: AtomicBool,
 }
 
@@ -130,6 +134,7 @@ impl RedisBackend {
         let groups = (0..config.readers)
             .map(|index| Arc::new(Group::new(wake_key(&config.key_prefix, &instance, index))))
             .collect::<Vec<_>>();
+        let (publications_queue, queued) = mpsc::unbounded_channel();
         let inner = Arc::new(Inner {
             limits: config.limits(),
             memory: MemoryBackend::new(config.hub.clone()),
@@ -140,8 +145,10 @@ impl RedisBackend {
             counters: Counters::default(),
             instance,
             publications: AtomicU64::new(0),
+            publications_queue,
             closed: AtomicBool::new(false),
         });
+        tokio::spawn(batch::run(Arc::downgrade(&inner), queued));
         for group in &inner.groups {
             tokio::spawn(reader::run(Arc::downgrade(&inner), Arc::clone(group)));
         }
@@ -223,9 +230,22 @@ impl RedisBackend {
         window: Duration,
     ) -> Pin<Box<dyn Future<Output = Result<u64, Error>> + Send + 'static>> {
         let keys = TopicKeys::new(&self.inner.config.key_prefix, topic);
-        let limits = self.inner.limits;
-        let publication = Publication::new(keys, idempotency_key, event, limits, window);
-        Box::pin(publish(Arc::clone(&self.inner), publication))
+        let publication = Publication::new(keys, idempotency_key, event, window);
+        let (reply, answer) = oneshot::channel();
+        let pending = Pending {
+            publication,
+            deadline: Instant::now() + self.inner.config.publish_deadline,
+            reply,
+        };
+        let queued = self.inner.publications_queue.send(pending).is_ok();
+        Box::pin(async move {
+            if !queued {
+                return Err(Error::new(ErrorKind::Unreachable, None));
+            }
+            answer
+                .await
+                .unwrap_or_else(|_| Err(Error::new(ErrorKind::Unreachable, None)))
+        })
     }
 }
 
@@ -260,44 +280,6 @@ impl Inner {
         let mut hasher = std::hash::DefaultHasher::new();
         topic.hash(&mut hasher);
         usize::try_from(hasher.finish() % self.groups.len() as u64).unwrap_or(0)
-    }
-}
-
-/// Sends `publication` until it is applied, fails for good, or the deadline is near.
-async fn publish(inner: Arc<Inner>, publication: Publication) -> Result<u64, Error> {
-    let deadline = Instant::now() + inner.config.publish_deadline;
-    let mut attempt = 0;
-    loop {
-        let reply = match inner.commands.connection().await {
-            Ok((generation, mut connection)) => {
-                let reply = publication.send(&mut connection).await;
-                if let Err(error) = &reply {
-                    inner.commands.failed(generation, error);
-                }
-                reply
-            }
-            Err(error) => Err(error),
-        };
-        let error = match reply {
-            Ok(id) => {
-                let Some(id) = ssekit_hub::id::parse_id(&id) else {
-                    count(&inner.counters.publish_errors);
-                    return Err(Error::new(ErrorKind::Reply, None));
-                };
-                count(&inner.counters.published);
-                return Ok(id);
-            }
-            Err(error) => error,
-        };
-        attempt += 1;
-        let delay = inner.config.backoff.delay(attempt, random());
-        let retry = !matches!(error.retry_method(), RetryMethod::NoRetry) || error.is_timeout();
-        if !retry || Instant::now() + delay >= deadline {
-            count(&inner.counters.publish_errors);
-            return Err(Error::from_redis(error));
-        }
-        count(&inner.counters.publish_retries);
-        tokio::time::sleep(delay).await;
     }
 }
 

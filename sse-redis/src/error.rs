@@ -26,6 +26,8 @@ use std::fmt;
 pub struct Error {
     kind: ErrorKind,
     source: Option<redis::RedisError>,
+    /// What Redis said, when it said it inside the script (no `RedisError` then).
+    detail: Option<String>,
 }
 
 /// What kind of failure an [`Error`] is.
@@ -55,7 +57,20 @@ pub enum ErrorKind {
 
 impl Error {
     pub(crate) fn new(kind: ErrorKind, source: Option<redis::RedisError>) -> Self {
-        Self { kind, source }
+        Self {
+            kind,
+            source,
+            detail: None,
+        }
+    }
+
+    /// A publication the script could not apply, for `reason` (Redis's error message).
+    pub(crate) fn rejected(reason: &str) -> Self {
+        Self {
+            kind: ErrorKind::Rejected,
+            source: None,
+            detail: Some(reason.to_owned()),
+        }
     }
 
     /// An error from the `redis` crate, sorted into its kind.
@@ -95,9 +110,10 @@ impl fmt::Display for Error {
             ErrorKind::Reply => "Redis gave an unexpected reply",
             ErrorKind::Url => "the Redis URL is not valid",
         };
-        match &self.source {
-            Some(source) => write!(f, "{what}: {source}"),
-            None => f.write_str(what),
+        match (&self.source, &self.detail) {
+            (Some(source), _) => write!(f, "{what}: {source}"),
+            (None, Some(detail)) => write!(f, "{what}: {detail}"),
+            (None, None) => f.write_str(what),
         }
     }
 }

@@ -10,6 +10,7 @@
 
 mod backend;
 mod backoff;
+mod batch;
 mod commands;
 mod config;
 mod entries;

@@ -231,3 +231,30 @@ async fn a_subscriber_of_a_followed_topic_gets_what_is_published_before_it_is_po
     );
     assert_eq!(a.redis_stats().resumed_from_memory, 0, "no client resumed");
 }
+
+#[tokio::test]
+async fn ids_are_incremented_as_decimal_strings_across_every_carry() {
+    let server = RedisServer::start();
+    let a = RedisBackend::connect(config(&server)).await.unwrap();
+    let mut connection = server.connection();
+    for (counter, next) in [
+        ("7", 8_u64),
+        ("999999999999999", 1_000_000_000_000_000),
+        ("1000999999999999999", 1_001_000_000_000_000_000),
+        ("1883419724864290999", 1_883_419_724_864_291_000),
+        ("9999999999999999999", 10_000_000_000_000_000_000),
+    ] {
+        let topic = format!("carry-{counter}");
+        let _: () = redis::cmd("SET")
+            .arg(format!("ssekit:{{{topic}}}:next"))
+            .arg(counter)
+            .query(&mut connection)
+            .unwrap();
+        assert_eq!(
+            a.publish(&topic, Event::new("x")).await.unwrap(),
+            next,
+            "after {counter}"
+        );
+        assert_eq!(a.publish(&topic, Event::new("y")).await.unwrap(), next + 1);
+    }
+}

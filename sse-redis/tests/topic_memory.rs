@@ -16,6 +16,9 @@ use ssekit_testing::RedisServer;
 const TOPICS: usize = 100_000;
 /// Users at once: each publishes to a topic of its own, reads its event back, and leaves.
 const AT_ONCE: usize = 500;
+/// Topics of the warm-up round: enough batches of users that every queue and map has grown
+/// to what the load needs.
+const WARM_UP: usize = 10 * AT_ONCE;
 
 async fn use_and_abandon(backend: &RedisBackend, round: usize, topics: usize) {
     for batch in 0..topics / AT_ONCE {
@@ -59,9 +62,9 @@ fn a_hundred_thousand_abandoned_topics_give_their_memory_back() {
         .hub(HubConfig::new().idle_topic_timeout(Duration::from_secs(1)))
         .read_block(Duration::from_millis(200), Duration::from_secs(2));
     let backend = runtime.block_on(RedisBackend::connect(config)).unwrap();
-    // What the first topics leave for good (connections' buffers, the script, maps sized for
-    // a batch of users) is the instance's, not the topics': a warm-up round pays for it.
-    runtime.block_on(use_and_abandon(&backend, 0, AT_ONCE));
+    // What the first topics leave for good (connections' buffers, the script, queues and maps
+    // grown to a batch of users) is the instance's, not the topics': a warm-up round pays.
+    runtime.block_on(use_and_abandon(&backend, 0, WARM_UP));
     let started = Instant::now();
     let rounds: Vec<_> = (1..=2)
         .map(|round| {
@@ -80,16 +83,13 @@ fn a_hundred_thousand_abandoned_topics_give_their_memory_back() {
     );
     assert_eq!(
         backend.redis_stats().hub.topics_removed,
-        (2 * TOPICS + AT_ONCE) as u64
+        (2 * TOPICS + WARM_UP) as u64
     );
-    for round in &rounds {
-        let left = u64::try_from(round.bytes_current.max(0)).unwrap();
-        assert!(
-            left * 10 <= round.bytes_max,
-            "{left} bytes of {} kept",
-            round.bytes_max
-        );
-    }
+    // From before the first round to after the second (a round may free what the one before
+    // grew, so each alone moves by more than both together), within 10% of the peak.
+    let left = u64::try_from((rounds[0].bytes_current + rounds[1].bytes_current).max(0)).unwrap();
+    let peak = rounds[0].bytes_max.max(rounds[1].bytes_max);
+    assert!(left * 10 <= peak, "{left} bytes of {peak} kept");
     // In Redis, every topic's keys expire after the idle timeout.
     std::thread::sleep(Duration::from_millis(1500));
     let mut connection = server.connection();
