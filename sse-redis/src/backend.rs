@@ -55,11 +55,24 @@ use crate::subscription::{FollowGuard, RedisSubscription, Start};
 /// - **Faults**: readers reconnect with backoff and jitter, and a read with no reply within
 ///   the block time and a margin replaces its connection (a half-open socket looks alive).
 ///
+/// A publication is queued when `publish` is called, whether or not its future is awaited;
+/// publications waiting together go to Redis in one script call, so that under load each
+/// costs Redis less (figures in BENCHMARKS.md). A subscriber with no `Last-Event-ID` gets
+/// every event published after `subscribe` returns when this instance follows the topic
+/// already; for a topic it does not follow yet, every event after the reader attaches it
+/// (milliseconds after the subscription is first polled).
+///
 /// # What is promised, under which Redis
 ///
 /// Within the stream's length and its expiry, every subscriber gets every event once, in
 /// order, across reconnections to any instance, restarts of instances, and losses of the
-/// connection to Redis. What a crash of Redis loses depends on its persistence: with none,
+/// connection to Redis (each fault of BACKPLANE.md is a test: Redis frozen, restarted,
+/// connections reset or half-open, a reply lost, a reader behind the stream's length, an
+/// instance killed, a reconnect storm, the script cache flushed, topic churn). A publication
+/// that fails (Redis unreachable past the deadline) may still have been applied, and is then
+/// delivered like any other; publishing it again with the same key publishes it once. Keys
+/// of several topics meet in one script call: this backend takes one Redis (or a primary
+/// with replicas), not a Redis Cluster. What a crash of Redis loses depends on its persistence: with none,
 /// every topic starts a new epoch (detected: old ids are unknown); with AOF and
 /// `appendfsync always`, nothing; with RDB snapshots, the events after the last snapshot,
 /// and their ids are given again to new events, which cannot be told from Redis alone: use
