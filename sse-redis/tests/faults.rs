@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use common::proxy::Mode;
-use common::{Proxy, RedisServer, Seen, ends_within, read_events};
+use common::{Proxy, RedisServer, Seen, attached, ends_within, read_events};
 use ssekit_core::Event;
 use ssekit_hub::{Backend, HubConfig, OnUnknownId};
 use ssekit_redis::{ErrorKind, RedisBackend, RedisConfig};
@@ -29,15 +29,6 @@ fn marker_config(url: String) -> RedisConfig {
             .on_unknown_id(OnUnknownId::Marker(marker))
             .backlog(5000),
     )
-}
-
-async fn attached<S: futures_util::Stream<Item = bytes::Bytes> + Unpin>(mut subscription: S) -> S {
-    assert!(
-        read_events(&mut subscription, 1, Duration::from_millis(100))
-            .await
-            .is_empty()
-    );
-    subscription
 }
 
 /// Every id once, each one more than the last.

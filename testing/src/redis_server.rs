@@ -141,22 +141,30 @@ impl RedisServer {
     /// How many commands Redis has run, over all of them but `INFO` (from `INFO
     /// commandstats`).
     pub fn commands_run(&self) -> u64 {
-        let info: String = redis::cmd("INFO")
-            .arg("commandstats")
-            .query(&mut self.connection())
-            .unwrap();
-        info.lines()
-            .filter(|line| line.starts_with("cmdstat_") && !line.starts_with("cmdstat_info:"))
-            .filter_map(|line| {
-                line.split("calls=")
-                    .nth(1)?
-                    .split(',')
-                    .next()?
-                    .parse::<u64>()
-                    .ok()
-            })
-            .sum()
+        commands_run(&mut self.connection()).unwrap()
     }
+}
+
+/// How many commands the Redis behind `connection` has run, over all of them but `INFO`
+/// (from `INFO commandstats`, which counts a script's own commands too).
+///
+/// # Errors
+///
+/// When Redis does not answer.
+pub fn commands_run(connection: &mut redis::Connection) -> redis::RedisResult<u64> {
+    let info: String = redis::cmd("INFO").arg("commandstats").query(connection)?;
+    Ok(info
+        .lines()
+        .filter(|line| line.starts_with("cmdstat_") && !line.starts_with("cmdstat_info:"))
+        .filter_map(|line| {
+            line.split("calls=")
+                .nth(1)?
+                .split(',')
+                .next()?
+                .parse::<u64>()
+                .ok()
+        })
+        .sum())
 }
 
 impl Drop for RedisServer {

@@ -294,22 +294,7 @@ fn redis_cpu(admin: &mut redis::Connection) -> Result<f64, String> {
 }
 
 fn commands_run(admin: &mut redis::Connection) -> Result<u64, String> {
-    let info: String = redis::cmd("INFO")
-        .arg("commandstats")
-        .query(admin)
-        .map_err(|error| error.to_string())?;
-    Ok(info
-        .lines()
-        .filter(|line| line.starts_with("cmdstat_") && !line.starts_with("cmdstat_info:"))
-        .filter_map(|line| {
-            line.split("calls=")
-                .nth(1)?
-                .split(',')
-                .next()?
-                .parse::<u64>()
-                .ok()
-        })
-        .sum())
+    ssekit_testing::redis_server::commands_run(admin).map_err(|error| error.to_string())
 }
 
 async fn commands_per_publish(url: &str, admin: &mut redis::Connection) -> Result<(), String> {

@@ -42,6 +42,17 @@ pub async fn read_events<S: Stream<Item = Bytes> + Unpin>(
     seen
 }
 
+/// Polls `subscription` for a moment (finding nothing), so that it attaches (its reader
+/// reads where the topic stands) before the test goes on.
+pub async fn attached<S: Stream<Item = Bytes> + Unpin>(mut subscription: S) -> S {
+    assert!(
+        read_events(&mut subscription, 1, Duration::from_millis(100))
+            .await
+            .is_empty()
+    );
+    subscription
+}
+
 /// Whether `subscription` ends (yields `None`) within `within`, after any frames it holds.
 pub async fn ends_within<S: Stream<Item = Bytes> + Unpin>(
     subscription: &mut S,
