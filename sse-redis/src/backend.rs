@@ -25,6 +25,15 @@ use crate::script::{Limits, Publication};
 use crate::stats::{Counters, RedisStats, count};
 use crate::subscription::{FollowGuard, RedisSubscription, Start};
 
+/// Now, in milliseconds since 1970.
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| {
+            u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
+        })
+}
+
 /// A hub backend on Redis Streams: several server instances, each with a `Hub` on this
 /// backend and one Redis behind them all, serve one sequence of events per topic, and a
 /// client resumes on any instance after its `Last-Event-ID`.
@@ -59,8 +68,9 @@ use crate::subscription::{FollowGuard, RedisSubscription, Start};
 /// publications waiting together go to Redis in one script call, so that under load each
 /// costs Redis less (figures in BENCHMARKS.md). A subscriber with no `Last-Event-ID` gets
 /// every event published after `subscribe` returns when this instance follows the topic
-/// already; for a topic it does not follow yet, every event after the reader attaches it
-/// (milliseconds after the subscription is first polled).
+/// already; for a topic it does not follow yet, every event published since `subscribe`
+/// by the publishers' clocks (among the latest 32 when the reader attaches it; the clocks of
+/// other hosts may be off by their skew).
 ///
 /// # What is promised, under which Redis
 ///
@@ -328,7 +338,7 @@ impl Backend for RedisBackend {
                 match (state.attached, state.last) {
                     (true, Some(last)) => Start::After(last),
                     (true, None) => Start::FirstEvent,
-                    (false, _) => Start::Attached,
+                    (false, _) => Start::Since(now_ms()),
                 }
             }
         };

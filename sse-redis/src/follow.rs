@@ -1,7 +1,7 @@
 //! The topics an instance follows in Redis: those with a local subscriber, each in one
 //! reader's group, with the id its reader got to.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -45,6 +45,41 @@ pub(crate) struct FollowState {
     /// The first id relayed while `last` was `None`: where the topic's ids began for a
     /// subscriber that came before any.
     pub(crate) first_relayed: Option<u64>,
+    /// The latest [`RECENT`] ids relayed, with when each was published (ms since 1970 by
+    /// the publisher's clock, 0 if unknown): where a subscriber that came before the topic
+    /// was attached starts.
+    pub(crate) recent: VecDeque<(u64, u64)>,
+}
+
+/// How many relayed ids a follow remembers with their publication times.
+pub(crate) const RECENT: usize = 32;
+
+impl FollowState {
+    /// Records that `id`, published at `published_ms`, was relayed.
+    pub(crate) fn relayed(&mut self, id: u64, published_ms: u64) {
+        if self.last.is_none() {
+            self.first_relayed = Some(id);
+        }
+        self.last = Some(id);
+        if self.recent.len() == RECENT {
+            self.recent.pop_front();
+        }
+        self.recent.push_back((id, published_ms));
+    }
+
+    /// The id after which a subscriber that came at `since_ms` starts: just before the first
+    /// event published since then, among the recent ones; else after the latest. `None`
+    /// while the topic has no id (then it starts at the first).
+    pub(crate) fn start_since(&self, since_ms: u64) -> Option<u64> {
+        match self
+            .recent
+            .iter()
+            .find(|(_, published_ms)| *published_ms >= since_ms)
+        {
+            Some((id, _)) => id.checked_sub(1),
+            None => self.last,
+        }
+    }
 }
 
 /// What [`Group::follow`] did.

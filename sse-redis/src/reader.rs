@@ -276,15 +276,12 @@ fn relay(inner: &Inner, follow: &Follow, entries: Vec<Entry>, count_gaps: bool) 
             continue;
         }
         let skipped = state.last.is_some_and(|last| entry.id > last + 1);
-        if state.last.is_none() {
-            state.first_relayed = Some(entry.id);
-        }
         let relayed = inner.memory.relay(&follow.name, entry.id, &entry.frame);
         if count_gaps && (skipped || matches!(relayed, Relayed::Gap { .. })) {
             count(&inner.counters.gaps);
             tracing::warn!(topic = %follow.name, id = entry.id, "ssekit-redis: ids were skipped (trimmed unread, or a new epoch)");
         }
-        state.last = Some(entry.id);
+        state.relayed(entry.id, entry.published_ms.unwrap_or(0));
     }
     drop(state);
     follow.changed();

@@ -162,9 +162,9 @@ pub(crate) enum Start {
     After(u64),
     /// At the topic's first event: a new subscriber came before the topic had any.
     FirstEvent,
-    /// Where the reader finds the topic when it attaches it: a new subscriber of a topic
-    /// this instance did not follow yet.
-    Attached,
+    /// At the first event published since this time (ms since 1970): a new subscriber of
+    /// a topic this instance did not follow yet, placed once the reader attaches it.
+    Since(u64),
 }
 
 /// What the topic's state says of a `Last-Event-ID`.
@@ -204,7 +204,10 @@ async fn open(
             let first = follow.lock().first_relayed;
             (first.map(|first| (first - 1).to_string()), false)
         }
-        Start::Attached => (None, false),
+        Start::Since(since_ms) => {
+            let after = follow.lock().start_since(since_ms);
+            (after.map(|after| after.to_string()), false)
+        }
     };
     let counters = &inner.counters;
     let tally = |counter: &AtomicU64| {

@@ -4,7 +4,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{RedisServer, read_events};
+use common::{RedisServer, attached, read_events};
 use ssekit_core::Event;
 use ssekit_hub::{Backend, HubConfig, OnUnknownId, Retention};
 use ssekit_redis::{RedisBackend, RedisConfig};
@@ -14,17 +14,6 @@ const WITHIN: Duration = Duration::from_secs(5);
 fn config(server: &RedisServer) -> RedisConfig {
     RedisConfig::new(server.url())
         .read_block(Duration::from_millis(300), Duration::from_millis(500))
-}
-
-/// Polls `subscription` for a moment, so that it attaches (the reader reads where its
-/// topic stands) before the test goes on.
-async fn attached<S: futures_util::Stream<Item = bytes::Bytes> + Unpin>(mut subscription: S) -> S {
-    assert!(
-        read_events(&mut subscription, 1, Duration::from_millis(100))
-            .await
-            .is_empty()
-    );
-    subscription
 }
 
 async fn publish_all(backend: &RedisBackend, topic: &str, data: &[&str]) -> Vec<u64> {
@@ -257,4 +246,26 @@ async fn ids_are_incremented_as_decimal_strings_across_every_carry() {
         );
         assert_eq!(a.publish(&topic, Event::new("y")).await.unwrap(), next + 1);
     }
+}
+
+#[tokio::test]
+async fn a_subscriber_of_a_topic_not_followed_yet_gets_what_is_published_after_it_subscribed() {
+    let server = RedisServer::start();
+    let a = RedisBackend::connect(config(&server)).await.unwrap();
+    publish_all(&a, "talk", &["before"]).await;
+    // Published in an earlier millisecond than the subscription.
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let mut subscription = a.subscribe("talk", None);
+    let ids = publish_all(&a, "talk", &["x", "y"]).await;
+    assert_eq!(
+        read_events(&mut subscription, 2, WITHIN).await,
+        seen(&ids, &["x", "y"])
+    );
+    // A topic nobody published to yet: from its first event.
+    let mut fresh = a.subscribe("new", None);
+    let ids = publish_all(&a, "new", &["first"]).await;
+    assert_eq!(
+        read_events(&mut fresh, 1, WITHIN).await,
+        seen(&ids, &["first"])
+    );
 }
