@@ -9,6 +9,8 @@
 //! - [`decode_stream`] and [`encode_stream`]: the same as `Stream` adapters, for clients (an
 //!   HTTP response body in, messages out) and servers (events in, body chunks out).
 //! - [`KeepAlive`]: a comment whenever a server's stream has been quiet for a while.
+//! - [`backoff::Backoff`]: the waits between attempts after failures (doubling, capped,
+//!   with jitter), with no clock or randomness of its own.
 //! - [`Shutdown`]: a signal that ends event streams for a graceful shutdown, each with a
 //!   last frame (a `retry:` hint by default), so that the server's shutdown completes.
 //! - [`ResponseBody`] and [`headers`]: what framework adapters need to serve a stream, so
@@ -66,6 +68,7 @@
 #![doc(test(attr(deny(warnings))))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod backoff;
 mod decode;
 mod encode;
 mod event;

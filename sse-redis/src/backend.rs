@@ -13,13 +13,13 @@ use ssekit_core::Event;
 use ssekit_hub::{Backend, HubStats, MemoryBackend};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::backoff::random;
 use crate::batch::{self, Pending};
 use crate::commands::Commands;
 use crate::config::RedisConfig;
 use crate::error::{Error, ErrorKind};
 use crate::follow::Group;
 use crate::keys::{TopicKeys, wake_key};
+use crate::random::random;
 use crate::reader;
 use crate::script::{Limits, Publication};
 use crate::stats::{Counters, RedisStats, count};

@@ -13,8 +13,8 @@ use redis::RetryMethod;
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
 use crate::backend::Inner;
-use crate::backoff::random;
 use crate::error::{Error, ErrorKind};
+use crate::random::random;
 use crate::script::{self, Publication};
 use crate::stats::count;
 

@@ -4,9 +4,9 @@ use std::time::Duration;
 
 use ssekit_hub::HubConfig;
 
-use crate::backoff::Backoff;
 use crate::error::{Error, ErrorKind};
 use crate::script::Limits;
+use ssekit_core::backoff::Backoff;
 
 /// The fewest entries a topic's stream keeps by default, whatever the hub's retention: room
 /// for readers that fall behind for a moment (a pause, a reconnection) to catch up without a
@@ -91,10 +91,7 @@ impl RedisConfig {
             publish_deadline: DEFAULT_PUBLISH_DEADLINE,
             catch_up_timeout: Duration::from_secs(5),
             idempotency_window: Duration::from_secs(60),
-            backoff: Backoff {
-                min: Duration::from_millis(50),
-                max: Duration::from_secs(5),
-            },
+            backoff: Backoff::new(Duration::from_millis(50), Duration::from_secs(5)),
             read_count: 512,
         }
     }
@@ -252,10 +249,7 @@ impl RedisConfig {
     /// ```
     #[must_use]
     pub fn reconnect_backoff(mut self, min: Duration, max: Duration) -> Self {
-        self.backoff = Backoff {
-            min,
-            max: max.max(min),
-        };
+        self.backoff = Backoff::new(min, max);
         self
     }
 

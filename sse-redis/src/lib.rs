@@ -9,7 +9,6 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod backend;
-mod backoff;
 mod batch;
 mod commands;
 mod config;
@@ -17,6 +16,7 @@ mod entries;
 mod error;
 mod follow;
 mod keys;
+mod random;
 mod reader;
 mod script;
 mod stats;

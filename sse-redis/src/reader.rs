@@ -12,9 +12,9 @@ use redis::{AsyncConnectionConfig, RedisError, Value};
 use ssekit_hub::Relayed;
 
 use crate::backend::Inner;
-use crate::backoff::random;
 use crate::entries::{self, Entry, Malformed};
 use crate::follow::{Follow, Group};
+use crate::random::random;
 use crate::stats::count;
 
 /// How many entries attaching a topic loads at most: its latest, for the local window.
