@@ -1,0 +1,33 @@
+//! A reconnecting Server-Sent Events client: an `EventSource` for Rust that gets reconnects
+//! right (`../shared/CLIENT.md` of this project restates the rules).
+//!
+//! This first part holds the client's decisions, with no I/O, no runtime and no clock of
+//! its own, each a rule of the standard or of what users of today's clients report:
+//!
+//! - [`verdict`]: what a response means: open the stream, stop for good (`204`, a `4xx`, the
+//!   wrong `Content-Type`: [`StopReason`]), or try again (`408`, `429`, `5xx`).
+//! - [`retry_after`]: the wait a server asks for, in seconds or as an HTTP date.
+//! - [`Waits`]: the waits between attempts: the reconnection time (`retry:`), doubled after
+//!   each failure up to a cap, with jitter and a floor, started over only after a stream
+//!   stayed up for a while; `Retry-After` wins, within the cap.
+//!
+//! The transport (hyper), the stream of items, finite mode and the test service come next.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![doc(test(attr(deny(warnings))))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod retry_after;
+mod verdict;
+mod waits;
+
+pub use retry_after::retry_after;
+pub use verdict::{StopReason, Verdict, verdict};
+pub use waits::{
+    DEFAULT_FLOOR, DEFAULT_MAX_DELAY, DEFAULT_RECONNECTION_TIME, DEFAULT_RESET_AFTER, Waits,
+};
+
+/// This crate's README.md example, compiled and run as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct CrateReadmeDoctests;
