@@ -94,6 +94,32 @@ impl Decoder {
         }
     }
 
+    /// Starts the last event id at `id`, as a reconnecting client must: the id it kept from
+    /// its previous connection (the standard keeps one last-event-id buffer for the
+    /// `EventSource`, not one per connection). Events with no `id:` field carry it; an
+    /// `id:` field replaces it; an empty one clears it. An `id` holding U+0000 is ignored, as
+    /// such a field would be.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use ssekit_core::{Decoded, Decoder};
+    ///
+    /// let mut decoder = Decoder::new().with_last_event_id("41");
+    /// decoder.push(b"data: no id of its own\n\n");
+    /// let Some(Decoded::Message(message)) = decoder.next_decoded()? else { panic!() };
+    /// assert_eq!(message.last_event_id(), "41");
+    /// # Ok::<(), ssekit_core::DecodeError>(())
+    /// ```
+    #[must_use]
+    pub fn with_last_event_id(mut self, id: impl Into<String>) -> Self {
+        let id = id.into();
+        if !id.contains('\0') {
+            self.state.last_event_id = id;
+        }
+        self
+    }
+
     /// Whether comment lines come out as [`Decoded::Comment`] (off by default). Turn it on to
     /// see a server's keep-alive comments.
     ///
