@@ -7,6 +7,9 @@
 //! - [`verdict`]: what a response means: open the stream, stop for good (`204`, a `4xx`, the
 //!   wrong `Content-Type`: [`StopReason`]), or try again (`408`, `429`, `5xx`).
 //! - [`retry_after`]: the wait a server asks for, in seconds or as an HTTP date.
+//! - [`redirect`]: where a `301`, `302`, `303`, `307` or `308` leads (relative `Location`s
+//!   resolved; `303`, and `301`/`302` of a `POST`, turn into a `GET` without the body), and
+//!   whether it leaves the origin ([`strip_credentials`] then). At most [`MAX_REDIRECTS`].
 //! - [`Waits`]: the waits between attempts: the reconnection time (`retry:`), doubled after
 //!   each failure up to a cap, with jitter and a floor, started over only after a stream
 //!   stayed up for a while; `Retry-After` wins, within the cap.
@@ -17,11 +20,15 @@
 #![doc(test(attr(deny(warnings))))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod redirect;
 mod retry_after;
 mod verdict;
 mod waits;
 
+pub use redirect::{MAX_REDIRECTS, Redirect, RedirectError, redirect, strip_credentials};
 pub use retry_after::retry_after;
+/// The `url` crate's URL, which [`Redirect`] holds.
+pub use url::Url;
 pub use verdict::{StopReason, Verdict, verdict};
 pub use waits::{
     DEFAULT_FLOOR, DEFAULT_MAX_DELAY, DEFAULT_RECONNECTION_TIME, DEFAULT_RESET_AFTER, Waits,
