@@ -4,6 +4,9 @@
 //! This first part holds the client's decisions, with no I/O, no runtime and no clock of
 //! its own, each a rule of the standard or of what users of today's clients report:
 //!
+//! - [`Attempt`]: what each attempt sends: the caller's method, URL, headers and body, with
+//!   `Accept: text/event-stream`, `Cache-Control: no-cache`, and `Last-Event-ID` when the
+//!   stored id is not empty.
 //! - [`verdict`]: what a response means: open the stream, stop for good (`204`, a `4xx`, the
 //!   wrong `Content-Type`: [`StopReason`]), or try again (`408`, `429`, `5xx`).
 //! - [`retry_after`]: the wait a server asks for, in seconds or as an HTTP date.
@@ -21,11 +24,13 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod redirect;
+mod request;
 mod retry_after;
 mod verdict;
 mod waits;
 
 pub use redirect::{MAX_REDIRECTS, Redirect, RedirectError, redirect, strip_credentials};
+pub use request::{Attempt, LAST_EVENT_ID};
 pub use retry_after::retry_after;
 /// The `url` crate's URL, which [`Redirect`] holds.
 pub use url::Url;
