@@ -17,7 +17,14 @@
 //!   each failure up to a cap, with jitter and a floor, started over only after a stream
 //!   stayed up for a while; `Retry-After` wins, within the cap.
 //!
-//! The transport (hyper), the stream of items, finite mode and the test service come next.
+//! - [`Session`]: one client's state across its connections: the request of each attempt
+//!   (from the original URL, with the stored last event id), what a response means
+//!   ([`OnResponse`]: open, follow a redirect, retry after a wait, stop), the decoder of each
+//!   connection seeded with the stored id, and what the end of a body means ([`OnEnd`]):
+//!   reconnect, or stop ([`Stopped`]: finished at a [`Terminal`] event or the end of a finite
+//!   stream, truncated, a `POST` not sent twice).
+//!
+//! The transport (hyper), the stream of items and the test service come next.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![doc(test(attr(deny(warnings))))]
@@ -26,12 +33,14 @@
 mod redirect;
 mod request;
 mod retry_after;
+mod session;
 mod verdict;
 mod waits;
 
 pub use redirect::{MAX_REDIRECTS, Redirect, RedirectError, redirect, strip_credentials};
 pub use request::{Attempt, LAST_EVENT_ID};
 pub use retry_after::retry_after;
+pub use session::{OnEnd, OnResponse, Session, Stopped, Terminal};
 /// The `url` crate's URL, which [`Redirect`] holds.
 pub use url::Url;
 pub use verdict::{StopReason, Verdict, verdict};
