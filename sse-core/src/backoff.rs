@@ -2,9 +2,31 @@
 //! with jitter, so that clients (or servers) that failed together do not come back in step.
 //!
 //! No clock and no randomness of its own: the caller passes the attempt number and a random
-//! number, so that a test can pin every wait.
+//! number, so that a test can pin every wait ([`random`] gives one outside tests).
 
+use std::collections::hash_map::RandomState;
+use std::hash::BuildHasher;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
+
+/// A number for the jitter of one wait: different from call to call and between
+/// processes (std's hasher keys are random per process), which is all jitter needs.
+///
+/// # Example
+///
+/// ```
+/// use ssekit_core::backoff::random;
+///
+/// assert_ne!(random(), random());
+/// ```
+pub fn random() -> u64 {
+    static CALLS: AtomicU64 = AtomicU64::new(0);
+    thread_local! {
+        static STATE: RandomState = RandomState::new();
+    }
+    let call = CALLS.fetch_add(1, Ordering::Relaxed);
+    STATE.with(|state| state.hash_one(call))
+}
 
 /// Exponential backoff with "equal jitter": the `attempt`-th wait (from 1) is drawn from
 /// `[d/2, d]`, where `d` doubles from the start with each attempt up to the cap. Half of it
@@ -159,6 +181,12 @@ mod tests {
                 Duration::from_millis(high)
             );
         }
+    }
+
+    #[test]
+    fn random_numbers_differ_from_call_to_call() {
+        let draws: std::collections::HashSet<u64> = (0..1000).map(|_| random()).collect();
+        assert_eq!(draws.len(), 1000);
     }
 
     #[test]

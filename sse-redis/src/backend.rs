@@ -19,11 +19,11 @@ use crate::config::RedisConfig;
 use crate::error::{Error, ErrorKind};
 use crate::follow::Group;
 use crate::keys::{TopicKeys, wake_key};
-use crate::random::random;
 use crate::reader;
 use crate::script::{Limits, Publication};
 use crate::stats::{Counters, RedisStats, count};
 use crate::subscription::{FollowGuard, RedisSubscription, Start};
+use ssekit_core::backoff::random;
 
 /// Now, in milliseconds since 1970.
 fn now_ms() -> u64 {

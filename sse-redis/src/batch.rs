@@ -14,9 +14,9 @@ use tokio::sync::{Semaphore, mpsc, oneshot};
 
 use crate::backend::Inner;
 use crate::error::{Error, ErrorKind};
-use crate::random::random;
 use crate::script::{self, Publication};
 use crate::stats::count;
+use ssekit_core::backoff::random;
 
 /// The most publications in one call.
 pub(crate) const MAX_BATCH: usize = 64;

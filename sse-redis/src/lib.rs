@@ -16,7 +16,6 @@ mod entries;
 mod error;
 mod follow;
 mod keys;
-mod random;
 mod reader;
 mod script;
 mod stats;

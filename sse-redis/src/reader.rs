@@ -14,8 +14,8 @@ use ssekit_hub::Relayed;
 use crate::backend::Inner;
 use crate::entries::{self, Entry, Malformed};
 use crate::follow::{Follow, Group};
-use crate::random::random;
 use crate::stats::count;
+use ssekit_core::backoff::random;
 
 /// How many entries attaching a topic loads at most: its latest, for the local window.
 const MAX_TAIL: usize = 10_000;
