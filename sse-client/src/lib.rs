@@ -24,23 +24,35 @@
 //!   reconnect, or stop ([`Stopped`]: finished at a [`Terminal`] event or the end of a finite
 //!   stream, truncated, a `POST` not sent twice).
 //!
-//! The transport (hyper), the stream of items and the test service come next.
+//! - [`EventSource`]: the client a user holds, a `Stream` of [`Item`]s (opened, events,
+//!   comments, errors it recovers from, waits, and why it stopped), driving a [`Session`]
+//!   over a [`Transport`] ([`HyperTransport`] by default) on any `Timer`.
+//!
+//! To come: `https` through rustls, a `reqwest` transport, a way to restart now, the hooks
+//! (before each attempt; loading and storing the resume id), and the test service.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![doc(test(attr(deny(warnings))))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod event_source;
 mod redirect;
 mod request;
 mod retry_after;
 mod session;
+mod transport;
 mod verdict;
 mod waits;
 
+pub use event_source::{ClientError, EventSource, Item, MAX_ERROR_BODY, Stop, StoppedResponse};
 pub use redirect::{MAX_REDIRECTS, Redirect, RedirectError, redirect, strip_credentials};
 pub use request::{Attempt, LAST_EVENT_ID};
 pub use retry_after::retry_after;
 pub use session::{OnEnd, OnResponse, Session, Stopped, Terminal};
+pub use transport::{
+    BoxError, CONNECT_TIMEOUT, HyperTransport, RESPONSE_TIMEOUT, ResponseBody, ResponseFuture,
+    Transport,
+};
 /// The `url` crate's URL, which [`Redirect`] holds.
 pub use url::Url;
 pub use verdict::{StopReason, Verdict, verdict};

@@ -370,6 +370,19 @@ impl Session {
 
     /// What a response to the current attempt's request means, at `now` (`wall` for a
     /// `Retry-After` date; `random` for the jitter).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::time::{Instant, SystemTime};
+    /// use http::{HeaderMap, StatusCode};
+    /// use ssekit_client::{OnResponse, Session, StopReason, Stopped, Url};
+    ///
+    /// let mut session = Session::new(Url::parse("http://127.0.0.1/").unwrap());
+    /// session.attempt();
+    /// let answer = session.on_response(StatusCode::NO_CONTENT, &HeaderMap::new(), Instant::now(), SystemTime::now(), 0);
+    /// assert_eq!(answer, OnResponse::Stop(Stopped::Response(StopReason::NoContent)));
+    /// ```
     pub fn on_response(
         &mut self,
         status: StatusCode,
@@ -426,6 +439,20 @@ impl Session {
     /// id it keeps now (an `id:`-only block moves it too), a `retry:` value; says whether
     /// the item is the terminal event (then it is not an event to deliver, and the stream
     /// is [finished](Stopped::Finished)).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use ssekit_client::{Session, Terminal, Url};
+    ///
+    /// let url = Url::parse("http://127.0.0.1/").unwrap();
+    /// let mut session = Session::new(url).finite(Some(Terminal::Data("[DONE]".into())));
+    /// let mut decoder = session.decoder();
+    /// decoder.push(b"id: 4\ndata: [DONE]\n\n");
+    /// let item = decoder.next_decoded().unwrap().unwrap();
+    /// assert!(session.on_decoded(&decoder, &item), "the terminal event");
+    /// assert_eq!(session.stored_last_event_id(), "4");
+    /// ```
     pub fn on_decoded(&mut self, decoder: &Decoder, item: &ssekit_core::Decoded) -> bool {
         if decoder.last_event_id() != self.last_event_id {
             decoder.last_event_id().clone_into(&mut self.last_event_id);
@@ -456,6 +483,17 @@ impl Session {
     }
 
     /// What to do now that the open connection's body ended, cleanly or not, at `now`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// use ssekit_client::{OnEnd, Session, Url, Waits};
+    ///
+    /// let url = Url::parse("http://127.0.0.1/").unwrap();
+    /// let mut session = Session::new(url).waits(Waits::new().without_jitter());
+    /// assert_eq!(session.on_end(Instant::now(), 0), OnEnd::Reconnect(Duration::from_secs(1)));
+    /// ```
     pub fn on_end(&mut self, now: Instant, random: u64) -> OnEnd {
         if self.finished {
             return OnEnd::Stop(Stopped::Finished);
@@ -477,6 +515,18 @@ impl Session {
 
     /// What to do when an attempt failed before its response (refused, reset, a timeout),
     /// at `now`: wait, then try again (the first attempt too).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// use ssekit_client::{Session, Url, Waits};
+    ///
+    /// let url = Url::parse("http://127.0.0.1/").unwrap();
+    /// let mut session = Session::new(url).waits(Waits::new().without_jitter());
+    /// assert_eq!(session.on_failure(Instant::now(), 0), Duration::from_secs(1));
+    /// assert_eq!(session.on_failure(Instant::now(), 0), Duration::from_secs(2));
+    /// ```
     pub fn on_failure(&mut self, now: Instant, random: u64) -> Duration {
         self.current = None;
         self.waits.failed(now, None, random)

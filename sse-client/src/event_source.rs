@@ -1,0 +1,551 @@
+//! The client a user holds: a `Stream` of what happens, driven by a [`Session`] over a
+//! [`Transport`], waiting on a [`Timer`].
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, SystemTime};
+
+use bytes::{Bytes, BytesMut};
+use futures_core::Stream;
+use futures_util::FutureExt;
+use futures_util::future::{BoxFuture, Either};
+use http::{HeaderMap, StatusCode};
+use http_body_util::BodyExt;
+use ssekit_core::backoff::random;
+use ssekit_core::{Decoded, Decoder, Message, Timer, TokioTimer};
+use url::Url;
+
+use crate::session::{OnEnd, OnResponse, Session, Stopped};
+use crate::transport::{BoxError, HyperTransport, ResponseBody, Transport};
+
+/// How much of a refused response's body the final item keeps, at most.
+pub const MAX_ERROR_BODY: usize = 4 * 1024;
+
+/// What the client shows its user, in order, in one stream.
+///
+/// # Example
+///
+/// ```
+/// use ssekit_client::Item;
+///
+/// fn describe(item: &Item) -> String {
+///     match item {
+///         Item::Event(message) => format!("event {}", message.data()),
+///         Item::Retrying { attempt, delay } => format!("attempt {attempt} in {delay:?}"),
+///         Item::Stopped(stop) => format!("stopped: {}", stop.reason.as_str()),
+///         _ => String::new(),
+///     }
+/// }
+/// # let _ = describe;
+/// ```
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Item {
+    /// A stream opened.
+    Open {
+        /// Its status (`200`).
+        status: StatusCode,
+        /// Its response headers.
+        headers: HeaderMap,
+        /// Where it came from, after redirects.
+        url: Url,
+        /// Which attempt it was, from 1.
+        attempt: u32,
+    },
+    /// An event.
+    Event(Message),
+    /// A comment line (only when [`EventSource::comments`] asked for them).
+    Comment(String),
+    /// An error the client recovers from (it reconnects): a refused connection, a status
+    /// to retry, a broken body, a decoder limit.
+    Error(ClientError),
+    /// A wait before the next attempt.
+    Retrying {
+        /// The attempt to come, from 2.
+        attempt: u32,
+        /// How long the client waits first.
+        delay: Duration,
+    },
+    /// The last item: why the client stopped, with the response that made it stop, if one
+    /// did.
+    Stopped(Stop),
+}
+
+/// Why a client stopped, with what the server said.
+///
+/// # Example
+///
+/// ```
+/// use ssekit_client::{Stop, Stopped};
+///
+/// let stop = Stop { reason: Stopped::Closed, response: None };
+/// assert_eq!(stop.reason.as_str(), "closed");
+/// ```
+#[derive(Debug)]
+pub struct Stop {
+    /// The reason.
+    pub reason: Stopped,
+    /// The response that made it stop (a `204`, a `401`, a wrong `Content-Type`), with the
+    /// first [`MAX_ERROR_BODY`] bytes of its body.
+    pub response: Option<StoppedResponse>,
+}
+
+/// A response that stopped the client.
+///
+/// # Example
+///
+/// ```
+/// use ssekit_client::StoppedResponse;
+///
+/// let response = StoppedResponse {
+///     status: http::StatusCode::UNAUTHORIZED,
+///     headers: http::HeaderMap::new(),
+///     body: bytes::Bytes::from_static(b"token expired"),
+/// };
+/// assert_eq!(response.body, "token expired");
+/// ```
+#[derive(Debug)]
+pub struct StoppedResponse {
+    /// Its status.
+    pub status: StatusCode,
+    /// Its headers.
+    pub headers: HeaderMap,
+    /// The start of its body (at most [`MAX_ERROR_BODY`] bytes).
+    pub body: Bytes,
+}
+
+/// An error along the way.
+///
+/// # Example
+///
+/// ```
+/// use ssekit_client::ClientError;
+///
+/// let error = ClientError::Status(http::StatusCode::SERVICE_UNAVAILABLE);
+/// assert_eq!(error.to_string(), "the server answered 503 Service Unavailable");
+/// ```
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ClientError {
+    /// The request failed before a response: refused, reset, a timeout, no such host.
+    Connect(BoxError),
+    /// A status to try again after (`408`, `429`, `5xx`).
+    Status(StatusCode),
+    /// The body broke off.
+    Body(BoxError),
+    /// Nothing arrived for the read timeout.
+    Idle(Duration),
+    /// The decoder refused an event (over a limit); the stream goes on.
+    Decode(ssekit_core::DecodeError),
+}
+
+impl fmt::Display for ClientError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Connect(error) => write!(f, "the request failed: {error}"),
+            Self::Status(status) => write!(f, "the server answered {status}"),
+            Self::Body(error) => write!(f, "the stream broke off: {error}"),
+            Self::Idle(timeout) => write!(f, "nothing arrived for {timeout:?}"),
+            Self::Decode(error) => write!(f, "{error}"),
+        }
+    }
+}
+
+impl std::error::Error for ClientError {}
+
+/// A reconnecting client: a `Stream` of [`Item`]s, which ends after [`Item::Stopped`].
+/// Dropping it stops it at once, even mid-wait: no request follows.
+///
+/// # Example
+///
+/// ```no_run
+/// use futures_util::StreamExt;
+/// use ssekit_client::{EventSource, Item, Session, Url};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let url = Url::parse("http://127.0.0.1:8080/talk").unwrap();
+/// let mut events = EventSource::new(Session::new(url));
+/// while let Some(item) = events.next().await {
+///     match item {
+///         Item::Event(message) => println!("{}: {}", message.last_event_id(), message.data()),
+///         Item::Stopped(stop) => println!("stopped: {}", stop.reason.as_str()),
+///         _ => {}
+///     }
+/// }
+/// # }
+/// ```
+#[must_use = "streams do nothing unless polled"]
+pub struct EventSource {
+    next: Option<BoxFuture<'static, Option<(Item, Driver)>>>,
+    driver: Option<Driver>,
+}
+
+impl EventSource {
+    /// A client for `session` over hyper, waiting on tokio's timer. Nothing is sent until
+    /// the stream is first polled.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use ssekit_client::{EventSource, Session, Url};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let client = EventSource::new(Session::new(Url::parse("http://127.0.0.1:8080/talk").unwrap()));
+    /// # let _ = client;
+    /// # }
+    /// ```
+    pub fn new(session: Session) -> Self {
+        Self::with(session, HyperTransport::new(), TokioTimer)
+    }
+
+    /// A client for `session` over `transport`, waiting on `timer` (a paused clock in tests,
+    /// another runtime's timer).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use ssekit_client::{EventSource, HyperTransport, Session, Url};
+    /// use ssekit_core::TokioTimer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let session = Session::new(Url::parse("http://127.0.0.1:8080/talk").unwrap());
+    /// let client = EventSource::with(session, HyperTransport::new(), TokioTimer);
+    /// # let _ = client;
+    /// # }
+    /// ```
+    pub fn with<M>(session: Session, transport: impl Transport, timer: M) -> Self
+    where
+        M: Timer + Send + Sync + 'static,
+        M::Sleep: Send,
+    {
+        let timer: Arc<dyn DynTimer> = Arc::new(timer);
+        Self {
+            next: None,
+            driver: Some(Driver {
+                session,
+                transport: Arc::new(transport),
+                timer,
+                comments: false,
+                read_timeout: None,
+                phase: Phase::Connect,
+                pending: VecDeque::new(),
+                attempt: 0,
+                done: false,
+            }),
+        }
+    }
+
+    /// Reports comment lines as [`Item::Comment`] (off by default).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use ssekit_client::{EventSource, Session, Url};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let session = Session::new(Url::parse("http://127.0.0.1:8080/talk").unwrap());
+    /// let client = EventSource::new(session).comments(true);
+    /// # let _ = client;
+    /// # }
+    /// ```
+    pub fn comments(mut self, on: bool) -> Self {
+        if let Some(driver) = &mut self.driver {
+            driver.comments = on;
+        }
+        self
+    }
+
+    /// Reconnects when nothing (not even a comment) arrives for `timeout` (off by default):
+    /// set it above the server's keep-alive interval.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use ssekit_client::{EventSource, Session, Url};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let session = Session::new(Url::parse("http://127.0.0.1:8080/talk").unwrap());
+    /// let client = EventSource::new(session).read_timeout(Duration::from_secs(45));
+    /// # let _ = client;
+    /// # }
+    /// ```
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        if let Some(driver) = &mut self.driver {
+            driver.read_timeout = Some(timeout);
+        }
+        self
+    }
+}
+
+impl Stream for EventSource {
+    type Item = Item;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Item>> {
+        let this = self.get_mut();
+        if this.next.is_none() {
+            let Some(mut driver) = this.driver.take() else {
+                return Poll::Ready(None);
+            };
+            this.next = Some(
+                async move {
+                    let item = driver.next_item().await?;
+                    Some((item, driver))
+                }
+                .boxed(),
+            );
+        }
+        let next = this.next.as_mut().expect("set above");
+        let Poll::Ready(outcome) = next.as_mut().poll(cx) else {
+            return Poll::Pending;
+        };
+        this.next = None;
+        Poll::Ready(outcome.map(|(item, driver)| {
+            this.driver = Some(driver);
+            item
+        }))
+    }
+}
+
+impl fmt::Debug for EventSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EventSource").finish_non_exhaustive()
+    }
+}
+
+/// A timer behind a trait object, so that the client's type does not carry it.
+trait DynTimer: Send + Sync {
+    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()>;
+    fn now(&self) -> std::time::Instant;
+}
+
+impl<M> DynTimer for M
+where
+    M: Timer + Send + Sync,
+    M::Sleep: Send + 'static,
+{
+    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
+        Timer::sleep(self, duration).boxed()
+    }
+
+    fn now(&self) -> std::time::Instant {
+        Timer::now(self)
+    }
+}
+
+/// `future`'s output, or `None` if `timeout` passes on `timer` first.
+async fn within<T>(
+    timer: &dyn DynTimer,
+    timeout: Duration,
+    future: impl Future<Output = T>,
+) -> Option<T> {
+    let future = std::pin::pin!(future);
+    match futures_util::future::select(future, timer.sleep(timeout)).await {
+        Either::Left((output, _)) => Some(output),
+        Either::Right(((), _)) => None,
+    }
+}
+
+enum Phase {
+    Connect,
+    Sleep(Duration),
+    /// The decoder is boxed: it is the largest part by far, and moves at every read.
+    Reading {
+        body: ResponseBody,
+        decoder: Box<Decoder>,
+    },
+    Done,
+}
+
+struct Driver {
+    session: Session,
+    transport: Arc<dyn Transport>,
+    timer: Arc<dyn DynTimer>,
+    comments: bool,
+    read_timeout: Option<Duration>,
+    phase: Phase,
+    pending: VecDeque<Item>,
+    attempt: u32,
+    done: bool,
+}
+
+impl Driver {
+    async fn next_item(&mut self) -> Option<Item> {
+        loop {
+            if let Some(item) = self.pending.pop_front() {
+                return Some(item);
+            }
+            if self.done {
+                return None;
+            }
+            match std::mem::replace(&mut self.phase, Phase::Done) {
+                Phase::Connect => self.connect().await,
+                Phase::Sleep(delay) => {
+                    self.timer.sleep(delay).await;
+                    self.phase = Phase::Connect;
+                }
+                Phase::Reading { body, decoder } => self.read(body, decoder).await,
+                Phase::Done => self.done = true,
+            }
+        }
+    }
+
+    /// One attempt: the request, its redirects, and what the response means.
+    async fn connect(&mut self) {
+        self.attempt += 1;
+        let mut request = self.session.attempt();
+        loop {
+            let response = match self.transport.send(request.clone()).await {
+                Ok(response) => response,
+                Err(error) => {
+                    let delay = self.session.on_failure(self.timer.now(), random());
+                    self.pending
+                        .push_back(Item::Error(ClientError::Connect(error)));
+                    return self.wait(delay);
+                }
+            };
+            let (parts, body) = response.into_parts();
+            match self.session.on_response(
+                parts.status,
+                &parts.headers,
+                self.timer.now(),
+                SystemTime::now(),
+                random(),
+            ) {
+                OnResponse::Open => {
+                    let mut decoder = self.session.decoder();
+                    decoder.set_emit_comments(self.comments);
+                    self.pending.push_back(Item::Open {
+                        status: parts.status,
+                        headers: parts.headers,
+                        url: request.url,
+                        attempt: self.attempt,
+                    });
+                    self.phase = Phase::Reading {
+                        body,
+                        decoder: Box::new(decoder),
+                    };
+                    return;
+                }
+                OnResponse::Follow(next) => request = *next,
+                OnResponse::Retry(delay) => {
+                    self.pending
+                        .push_back(Item::Error(ClientError::Status(parts.status)));
+                    return self.wait(delay);
+                }
+                OnResponse::Stop(reason) => {
+                    let body = self.start_of(body).await;
+                    let response = StoppedResponse {
+                        status: parts.status,
+                        headers: parts.headers,
+                        body,
+                    };
+                    return self.stop(reason, Some(response));
+                }
+            }
+        }
+    }
+
+    /// Reads the open stream's next piece, and what it holds.
+    async fn read(&mut self, mut body: ResponseBody, mut decoder: Box<Decoder>) {
+        let frame = match self.read_timeout {
+            None => Some(body.frame().await),
+            Some(timeout) => within(&*self.timer, timeout, body.frame()).await,
+        };
+        let ended = match frame {
+            None => Some(ClientError::Idle(self.read_timeout.unwrap_or_default())),
+            Some(Some(Ok(frame))) => {
+                if let Ok(data) = frame.into_data() {
+                    decoder.push(&data);
+                    if self.drain(&mut decoder) {
+                        return self.stop(Stopped::Finished, None);
+                    }
+                }
+                self.phase = Phase::Reading { body, decoder };
+                return;
+            }
+            Some(Some(Err(error))) => Some(ClientError::Body(error)),
+            Some(None) => {
+                decoder.finish();
+                if self.drain(&mut decoder) {
+                    return self.stop(Stopped::Finished, None);
+                }
+                None
+            }
+        };
+        drop(body);
+        if let Some(error) = ended {
+            self.pending.push_back(Item::Error(error));
+        }
+        match self.session.on_end(self.timer.now(), random()) {
+            OnEnd::Reconnect(delay) => self.wait(delay),
+            OnEnd::Stop(reason) => self.stop(reason, None),
+        }
+    }
+
+    /// Queues what the decoder holds; `true` at the terminal event.
+    fn drain(&mut self, decoder: &mut Decoder) -> bool {
+        loop {
+            match decoder.next_decoded() {
+                Ok(None) => return false,
+                Ok(Some(item)) => {
+                    if self.session.on_decoded(decoder, &item) {
+                        return true;
+                    }
+                    match item {
+                        Decoded::Message(message) => self.pending.push_back(Item::Event(message)),
+                        Decoded::Comment(comment) => self.pending.push_back(Item::Comment(comment)),
+                        _ => {}
+                    }
+                }
+                Err(error) => self
+                    .pending
+                    .push_back(Item::Error(ClientError::Decode(error))),
+            }
+        }
+    }
+
+    fn wait(&mut self, delay: Duration) {
+        self.pending.push_back(Item::Retrying {
+            attempt: self.attempt + 1,
+            delay,
+        });
+        self.phase = Phase::Sleep(delay);
+    }
+
+    fn stop(&mut self, reason: Stopped, response: Option<StoppedResponse>) {
+        self.pending
+            .push_back(Item::Stopped(Stop { reason, response }));
+        self.phase = Phase::Done;
+    }
+
+    /// The first [`MAX_ERROR_BODY`] bytes of a body that stopped the client (what arrives
+    /// within a second).
+    async fn start_of(&self, mut body: ResponseBody) -> Bytes {
+        let mut start = BytesMut::new();
+        let read = async {
+            while start.len() < MAX_ERROR_BODY {
+                match body.frame().await {
+                    Some(Ok(frame)) => {
+                        if let Ok(data) = frame.into_data() {
+                            let room = MAX_ERROR_BODY - start.len();
+                            start.extend_from_slice(&data[..data.len().min(room)]);
+                        }
+                    }
+                    _ => break,
+                }
+            }
+        };
+        within(&*self.timer, Duration::from_secs(1), read).await;
+        start.freeze()
+    }
+}

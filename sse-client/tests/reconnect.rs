@@ -1,0 +1,265 @@
+//! The client against scripted servers over real HTTP on 127.0.0.1: one test per rule of
+//! CLIENT.md that the driver owns (the decisions themselves are tested in `Session`).
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::{StreamExt, stream};
+use http::{HeaderMap, Method, StatusCode};
+use http_body_util::StreamBody;
+use hyper::body::{Frame, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use ssekit_client::{EventSource, Item, Session, StopReason, Stopped, Terminal, Url, Waits};
+use tokio::net::TcpListener;
+
+/// What the server answers to one request.
+#[derive(Clone)]
+struct Reply {
+    status: u16,
+    headers: Vec<(&'static str, &'static str)>,
+    body: &'static str,
+    /// Keep the body open after it (the stream goes on), or end it.
+    hold: bool,
+}
+
+fn stream(body: &'static str) -> Reply {
+    Reply {
+        status: 200,
+        headers: vec![("content-type", "text/event-stream")],
+        body,
+        hold: false,
+    }
+}
+
+fn status(status: u16, headers: Vec<(&'static str, &'static str)>, body: &'static str) -> Reply {
+    Reply {
+        status,
+        headers,
+        body,
+        hold: false,
+    }
+}
+
+/// A server that answers the n-th request with the n-th reply (the last one again after
+/// the script), and keeps each request's method, headers and body.
+struct Scripted {
+    address: SocketAddr,
+    requests: Arc<Mutex<Vec<(Method, HeaderMap, Bytes)>>>,
+}
+
+impl Scripted {
+    async fn start(script: Vec<Reply>) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let requests: Arc<Mutex<Vec<(Method, HeaderMap, Bytes)>>> = Arc::default();
+        let seen = Arc::clone(&requests);
+        let script = Arc::new(script);
+        tokio::spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                let seen = Arc::clone(&seen);
+                let script = Arc::clone(&script);
+                let service = service_fn(move |request: hyper::Request<Incoming>| {
+                    let seen = Arc::clone(&seen);
+                    let script = Arc::clone(&script);
+                    async move {
+                        let (parts, body) = request.into_parts();
+                        let body = http_body_util::BodyExt::collect(body)
+                            .await
+                            .unwrap()
+                            .to_bytes();
+                        let index = {
+                            let mut seen = seen.lock().unwrap();
+                            seen.push((parts.method, parts.headers, body));
+                            seen.len() - 1
+                        };
+                        let reply = script[index.min(script.len() - 1)].clone();
+                        let first = stream::iter([Ok::<_, Infallible>(Frame::data(
+                            Bytes::from_static(reply.body.as_bytes()),
+                        ))]);
+                        let rest = if reply.hold {
+                            stream::pending().boxed()
+                        } else {
+                            stream::empty().boxed()
+                        };
+                        let mut response = hyper::Response::new(StreamBody::new(first.chain(rest)));
+                        *response.status_mut() = StatusCode::from_u16(reply.status).unwrap();
+                        for (name, value) in reply.headers {
+                            response.headers_mut().insert(name, value.parse().unwrap());
+                        }
+                        Ok::<_, Infallible>(response)
+                    }
+                });
+                tokio::spawn(http1::Builder::new().serve_connection(TokioIo::new(socket), service));
+            }
+        });
+        Self { address, requests }
+    }
+
+    fn url(&self) -> Url {
+        Url::parse(&format!("http://{}/events", self.address)).unwrap()
+    }
+
+    fn last_event_ids(&self) -> Vec<Option<String>> {
+        let requests = self.requests.lock().unwrap();
+        requests
+            .iter()
+            .map(|(_, headers, _)| {
+                headers
+                    .get("last-event-id")
+                    .map(|id| id.to_str().unwrap().to_owned())
+            })
+            .collect()
+    }
+
+    fn count(&self) -> usize {
+        self.requests.lock().unwrap().len()
+    }
+}
+
+/// Short waits, with no jitter.
+fn quick(url: Url) -> Session {
+    Session::new(url).waits(
+        Waits::new()
+            .reconnection_time(Duration::from_millis(10))
+            .floor(Duration::from_millis(1))
+            .without_jitter(),
+    )
+}
+
+/// Every item until the client stops (or 5 s pass), each as a short description.
+async fn items(mut client: EventSource) -> Vec<String> {
+    let mut seen = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while let Ok(Some(item)) = tokio::time::timeout_at(deadline, client.next()).await {
+        seen.push(match item {
+            Item::Open {
+                status, attempt, ..
+            } => format!("open {status} #{attempt}"),
+            Item::Event(message) => format!("event {} {}", message.last_event_id(), message.data()),
+            Item::Comment(comment) => format!("comment {comment}"),
+            Item::Error(error) => format!("error {error}"),
+            Item::Retrying { attempt, delay } => {
+                format!("retrying #{attempt} in {}ms", delay.as_millis())
+            }
+            Item::Stopped(stop) => {
+                let body = stop
+                    .response
+                    .map(|response| String::from_utf8_lossy(&response.body).into_owned());
+                format!(
+                    "stopped {} {}",
+                    stop.reason.as_str(),
+                    body.unwrap_or_default()
+                )
+            }
+            _ => "other".into(),
+        });
+    }
+    seen
+}
+
+#[tokio::test]
+async fn last_event_id_is_sent_on_every_reconnect_and_outlives_events_without_ids() {
+    let server = Scripted::start(vec![
+        stream("id: 1\ndata: a\n\n"),
+        stream("data: b\n\n"),
+        status(204, vec![], ""),
+    ])
+    .await;
+    let seen = items(EventSource::new(quick(server.url()))).await;
+    assert_eq!(
+        seen,
+        [
+            "open 200 OK #1",
+            "event 1 a",
+            "retrying #2 in 10ms",
+            "open 200 OK #2",
+            "event 1 b",
+            "retrying #3 in 20ms",
+            "stopped no-content ",
+        ]
+    );
+    assert_eq!(
+        server.last_event_ids(),
+        [None, Some("1".into()), Some("1".into())]
+    );
+}
+
+#[tokio::test]
+async fn a_503_waits_its_retry_after_and_a_401_stops_with_the_start_of_its_body() {
+    let server = Scripted::start(vec![
+        status(503, vec![("retry-after", "0")], "busy"),
+        status(401, vec![], "token expired"),
+    ])
+    .await;
+    let seen = items(EventSource::new(quick(server.url()))).await;
+    assert_eq!(
+        seen,
+        [
+            "error the server answered 503 Service Unavailable",
+            "retrying #2 in 1ms",
+            "stopped status token expired",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_finite_stream_ends_at_its_terminal_event_with_no_second_request() {
+    let mut done = stream("data: x\n\ndata: [DONE]\n\n");
+    done.hold = true;
+    let server = Scripted::start(vec![done]).await;
+    let session = quick(server.url())
+        .request(Method::POST, r#"{"stream":true}"#)
+        .finite(Some(Terminal::Data("[DONE]".into())));
+    let seen = items(EventSource::new(session)).await;
+    assert_eq!(seen, ["open 200 OK #1", "event  x", "stopped finished "]);
+    assert_eq!(server.count(), 1);
+    let requests = server.requests.lock().unwrap();
+    assert_eq!(requests[0].2, r#"{"stream":true}"#);
+    assert_eq!(requests[0].1["accept"], "text/event-stream");
+}
+
+#[tokio::test]
+async fn a_client_dropped_mid_wait_sends_no_further_request() {
+    let server = Scripted::start(vec![status(503, vec![("retry-after", "1")], "")]).await;
+    let mut client = EventSource::new(quick(server.url()));
+    loop {
+        if let Some(Item::Retrying { .. }) = client.next().await {
+            break;
+        }
+    }
+    drop(client);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(server.count(), 1);
+}
+
+#[tokio::test]
+async fn a_wrong_content_type_stops_and_a_refused_connection_retries() {
+    let server = Scripted::start(vec![status(
+        200,
+        vec![("content-type", "application/json")],
+        "{}",
+    )])
+    .await;
+    let seen = items(EventSource::new(quick(server.url()))).await;
+    assert_eq!(seen, ["stopped content-type {}"]);
+    assert_eq!(
+        Stopped::Response(StopReason::ContentType).as_str(),
+        "content-type"
+    );
+
+    // Nothing listens on port 1: every attempt is refused, and retried ever later.
+    let nowhere = Url::parse("http://127.0.0.1:1/").unwrap();
+    let mut client = EventSource::new(quick(nowhere));
+    let mut delays = Vec::new();
+    while delays.len() < 3 {
+        if let Some(Item::Retrying { delay, .. }) = client.next().await {
+            delays.push(delay.as_millis());
+        }
+    }
+    assert_eq!(delays, [10, 20, 40]);
+}
