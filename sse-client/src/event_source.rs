@@ -19,8 +19,10 @@ use ssekit_core::backoff::random;
 use ssekit_core::{Decoded, Decoder, Message, Timer, TokioTimer};
 use url::Url;
 
+use crate::retry_after::retry_after;
 use crate::session::{OnEnd, OnResponse, Session, Stopped};
 use crate::transport::{BoxError, HyperTransport, ResponseBody, Transport};
+use tokio::sync::Notify;
 
 /// How much of a refused response's body the final item keeps, at most.
 pub const MAX_ERROR_BODY: usize = 4 * 1024;
@@ -125,7 +127,7 @@ pub struct StoppedResponse {
 /// ```
 /// use ssekit_client::ClientError;
 ///
-/// let error = ClientError::Status(http::StatusCode::SERVICE_UNAVAILABLE);
+/// let error = ClientError::Status { status: http::StatusCode::SERVICE_UNAVAILABLE, retry_after: None };
 /// assert_eq!(error.to_string(), "the server answered 503 Service Unavailable");
 /// ```
 #[derive(Debug)]
@@ -133,8 +135,14 @@ pub struct StoppedResponse {
 pub enum ClientError {
     /// The request failed before a response: refused, reset, a timeout, no such host.
     Connect(BoxError),
-    /// A status to try again after (`408`, `429`, `5xx`).
-    Status(StatusCode),
+    /// A status to try again after (`408`, `429`, `5xx`), with the wait its `Retry-After`
+    /// asked for, if any.
+    Status {
+        /// The response's status.
+        status: StatusCode,
+        /// Its `Retry-After`, for a `429` or `503`.
+        retry_after: Option<Duration>,
+    },
     /// The body broke off.
     Body(BoxError),
     /// Nothing arrived for the read timeout.
@@ -147,7 +155,7 @@ impl fmt::Display for ClientError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Connect(error) => write!(f, "the request failed: {error}"),
-            Self::Status(status) => write!(f, "the server answered {status}"),
+            Self::Status { status, .. } => write!(f, "the server answered {status}"),
             Self::Body(error) => write!(f, "the stream broke off: {error}"),
             Self::Idle(timeout) => write!(f, "nothing arrived for {timeout:?}"),
             Self::Decode(error) => write!(f, "{error}"),
@@ -183,6 +191,42 @@ impl std::error::Error for ClientError {}
 pub struct EventSource {
     next: Option<BoxFuture<'static, Option<(Item, Driver)>>>,
     driver: Option<Driver>,
+    restart: Restart,
+}
+
+/// Makes an [`EventSource`] drop its connection (or cut its wait short) and connect again
+/// at once, from [`EventSource::restart_handle`]: for a caller that knows the stream is
+/// stale (new credentials, a network change).
+///
+/// # Example
+///
+/// ```
+/// use ssekit_client::{EventSource, Session, Url};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let client = EventSource::new(Session::new(Url::parse("http://127.0.0.1:8080/").unwrap()));
+/// let restart = client.restart_handle();
+/// restart.restart(); // taken at the client's next read or wait
+/// # }
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Restart {
+    signal: Arc<Notify>,
+}
+
+impl Restart {
+    /// Asks for a new connection now (once, however many times it is asked before the
+    /// client takes it).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// ssekit_client::Restart::default().restart();
+    /// ```
+    pub fn restart(&self) {
+        self.signal.notify_one();
+    }
 }
 
 impl EventSource {
@@ -226,9 +270,12 @@ impl EventSource {
         M::Sleep: Send,
     {
         let timer: Arc<dyn DynTimer> = Arc::new(timer);
+        let restart = Restart::default();
         Self {
+            restart: restart.clone(),
             next: None,
             driver: Some(Driver {
+                restart,
                 session,
                 transport: Arc::new(transport),
                 timer,
@@ -240,6 +287,24 @@ impl EventSource {
                 done: false,
             }),
         }
+    }
+
+    /// A handle that makes this client connect again at once.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use ssekit_client::{EventSource, Session, Url};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let client = EventSource::new(Session::new(Url::parse("http://127.0.0.1:8080/").unwrap()));
+    /// let restart = client.restart_handle();
+    /// # let _ = restart;
+    /// # }
+    /// ```
+    pub fn restart_handle(&self) -> Restart {
+        self.restart.clone()
     }
 
     /// Reports comment lines as [`Item::Comment`] (off by default).
@@ -367,6 +432,7 @@ enum Phase {
 }
 
 struct Driver {
+    restart: Restart,
     session: Session,
     transport: Arc<dyn Transport>,
     timer: Arc<dyn DynTimer>,
@@ -390,7 +456,9 @@ impl Driver {
             match std::mem::replace(&mut self.phase, Phase::Done) {
                 Phase::Connect => self.connect().await,
                 Phase::Sleep(delay) => {
-                    self.timer.sleep(delay).await;
+                    let restart = self.restart.signal.notified();
+                    let sleep = self.timer.sleep(delay);
+                    futures_util::future::select(std::pin::pin!(restart), sleep).await;
                     self.phase = Phase::Connect;
                 }
                 Phase::Reading { body, decoder } => self.read(body, decoder).await,
@@ -438,8 +506,14 @@ impl Driver {
                 }
                 OnResponse::Follow(next) => request = *next,
                 OnResponse::Retry(delay) => {
-                    self.pending
-                        .push_back(Item::Error(ClientError::Status(parts.status)));
+                    let retry_after = matches!(parts.status.as_u16(), 429 | 503)
+                        .then(|| retry_after(&parts.headers, SystemTime::now()))
+                        .flatten();
+                    let error = ClientError::Status {
+                        status: parts.status,
+                        retry_after,
+                    };
+                    self.pending.push_back(Item::Error(error));
                     return self.wait(delay);
                 }
                 OnResponse::Stop(reason) => {
@@ -457,9 +531,27 @@ impl Driver {
 
     /// Reads the open stream's next piece, and what it holds.
     async fn read(&mut self, mut body: ResponseBody, mut decoder: Box<Decoder>) {
-        let frame = match self.read_timeout {
-            None => Some(body.frame().await),
-            Some(timeout) => within(&*self.timer, timeout, body.frame()).await,
+        let frame = {
+            let next = async {
+                match self.read_timeout {
+                    None => Some(body.frame().await),
+                    Some(timeout) => within(&*self.timer, timeout, body.frame()).await,
+                }
+            };
+            let restart = self.restart.signal.notified();
+            match futures_util::future::select(std::pin::pin!(next), std::pin::pin!(restart)).await
+            {
+                Either::Left((frame, _)) => frame,
+                Either::Right(((), _)) => {
+                    // Asked to restart: this connection goes, the next one starts now.
+                    self.pending.push_back(Item::Retrying {
+                        attempt: self.attempt + 1,
+                        delay: Duration::ZERO,
+                    });
+                    self.phase = Phase::Connect;
+                    return;
+                }
+            }
         };
         let ended = match frame {
             None => Some(ClientError::Idle(self.read_timeout.unwrap_or_default())),

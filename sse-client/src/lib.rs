@@ -28,7 +28,7 @@
 //!   comments, errors it recovers from, waits, and why it stopped), driving a [`Session`]
 //!   over a [`Transport`] ([`HyperTransport`] by default) on any `Timer`.
 //!
-//! To come: `https` through rustls, a `reqwest` transport, a way to restart now, the hooks
+//! To come: `https` through rustls, a `reqwest` transport, the hooks
 //! (before each attempt; loading and storing the resume id), and the test service.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -44,7 +44,9 @@ mod transport;
 mod verdict;
 mod waits;
 
-pub use event_source::{ClientError, EventSource, Item, MAX_ERROR_BODY, Stop, StoppedResponse};
+pub use event_source::{
+    ClientError, EventSource, Item, MAX_ERROR_BODY, Restart, Stop, StoppedResponse,
+};
 pub use redirect::{MAX_REDIRECTS, Redirect, RedirectError, redirect, strip_credentials};
 pub use request::{Attempt, LAST_EVENT_ID};
 pub use retry_after::retry_after;

@@ -263,3 +263,27 @@ async fn a_wrong_content_type_stops_and_a_refused_connection_retries() {
     }
     assert_eq!(delays, [10, 20, 40]);
 }
+
+#[tokio::test]
+async fn a_restart_drops_the_connection_and_connects_again_at_once_with_the_last_id() {
+    let mut open = stream("id: 5\ndata: a\n\n");
+    open.hold = true;
+    let server = Scripted::start(vec![open]).await;
+    let mut client = EventSource::new(quick(server.url()));
+    let restart = client.restart_handle();
+    let mut seen = Vec::new();
+    while seen.len() < 2 {
+        seen.push(client.next().await.unwrap());
+    }
+    assert!(matches!(&seen[1], Item::Event(message) if message.data() == "a"));
+    restart.restart();
+    let Some(Item::Retrying { attempt: 2, delay }) = client.next().await else {
+        panic!("a restart first says it reconnects");
+    };
+    assert_eq!(delay, Duration::ZERO);
+    assert!(matches!(
+        client.next().await,
+        Some(Item::Open { attempt: 2, .. })
+    ));
+    assert_eq!(server.last_event_ids(), [None, Some("5".into())]);
+}
