@@ -251,12 +251,14 @@ async fn attach(
 }
 
 /// Relays `entries` (in id order) of `follow` to the local fan-out, under its lock; a
-/// skipped id is a gap, counted when `count_gaps`.
-fn relay(inner: &Inner, follow: &Follow, entries: Vec<Entry>, count_gaps: bool) {
+/// skipped id is a gap, counted when the entries were read `live` (not loaded to attach).
+fn relay(inner: &Inner, follow: &Follow, entries: Vec<Entry>, live: bool) {
     let Some(newest) = entries.last() else {
         return;
     };
-    if let Some(published_ms) = newest.published_ms {
+    // Only what the reader reads as it comes tells its lag: the latest entries loaded when
+    // a topic is attached are as old as they are.
+    if let (true, Some(published_ms)) = (live, newest.published_ms) {
         let now_ms = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |since| {
@@ -277,7 +279,7 @@ fn relay(inner: &Inner, follow: &Follow, entries: Vec<Entry>, count_gaps: bool) 
         }
         let skipped = state.last.is_some_and(|last| entry.id > last + 1);
         let relayed = inner.memory.relay(&follow.name, entry.id, &entry.frame);
-        if count_gaps && (skipped || matches!(relayed, Relayed::Gap { .. })) {
+        if live && (skipped || matches!(relayed, Relayed::Gap { .. })) {
             count(&inner.counters.gaps);
             tracing::warn!(topic = %follow.name, id = entry.id, "ssekit-redis: ids were skipped (trimmed unread, or a new epoch)");
         }
