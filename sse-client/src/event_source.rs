@@ -19,7 +19,6 @@ use ssekit_core::backoff::random;
 use ssekit_core::{Decoded, Decoder, Message, Timer, TokioTimer};
 use url::Url;
 
-use crate::retry_after::retry_after;
 use crate::session::{OnEnd, OnResponse, Session, Stopped};
 use crate::transport::{BoxError, HyperTransport, ResponseBody, Transport};
 use tokio::sync::Notify;
@@ -505,13 +504,10 @@ impl Driver {
                     return;
                 }
                 OnResponse::Follow(next) => request = *next,
-                OnResponse::Retry(delay) => {
-                    let retry_after = matches!(parts.status.as_u16(), 429 | 503)
-                        .then(|| retry_after(&parts.headers, SystemTime::now()))
-                        .flatten();
+                OnResponse::Retry { delay, asked } => {
                     let error = ClientError::Status {
                         status: parts.status,
-                        retry_after,
+                        retry_after: asked,
                     };
                     self.pending.push_back(Item::Error(error));
                     return self.wait(delay);

@@ -88,8 +88,14 @@ pub enum OnResponse {
     Open,
     /// Send this request next (a redirect), within the same attempt.
     Follow(Box<Attempt>),
-    /// Wait this long, then start a new attempt.
-    Retry(Duration),
+    /// Wait `delay`, then start a new attempt.
+    Retry {
+        /// How long to wait.
+        delay: Duration,
+        /// What the response's `Retry-After` asked for (read on a `429` or `503` only),
+        /// which `delay` honours within the maximum.
+        asked: Option<Duration>,
+    },
     /// Stop for good.
     Stop(Stopped),
 }
@@ -430,7 +436,10 @@ impl Session {
                 let asked = matches!(status.as_u16(), 429 | 503)
                     .then(|| retry_after(headers, wall))
                     .flatten();
-                OnResponse::Retry(self.waits.failed(now, asked, random))
+                OnResponse::Retry {
+                    delay: self.waits.failed(now, asked, random),
+                    asked,
+                }
             }
         }
     }
@@ -630,21 +639,33 @@ mod tests {
         );
         assert_eq!(
             respond(&mut session, 503, &none),
-            OnResponse::Retry(Duration::from_secs(1))
+            OnResponse::Retry {
+                delay: Duration::from_secs(1),
+                asked: None
+            }
         );
         assert_eq!(
             respond(&mut session, 502, &none),
-            OnResponse::Retry(Duration::from_secs(2))
+            OnResponse::Retry {
+                delay: Duration::from_secs(2),
+                asked: None
+            }
         );
         let mut asks = HeaderMap::new();
         asks.insert(header::RETRY_AFTER, HeaderValue::from_static("7"));
         assert_eq!(
             respond(&mut session, 429, &asks),
-            OnResponse::Retry(Duration::from_secs(7))
+            OnResponse::Retry {
+                delay: Duration::from_secs(7),
+                asked: Some(Duration::from_secs(7))
+            }
         );
         assert_eq!(
             respond(&mut session, 500, &asks),
-            OnResponse::Retry(Duration::from_secs(8)),
+            OnResponse::Retry {
+                delay: Duration::from_secs(8),
+                asked: None
+            },
             "Retry-After only on 429 and 503"
         );
     }
