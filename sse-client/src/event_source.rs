@@ -19,6 +19,7 @@ use ssekit_core::backoff::random;
 use ssekit_core::{Decoded, Decoder, Message, Timer, TokioTimer};
 use url::Url;
 
+use crate::hooks::{BeforeAttempt, ResumeStore};
 use crate::session::{OnEnd, OnResponse, Session, Stopped};
 use crate::transport::{BoxError, HyperTransport, ResponseBody, Transport};
 use tokio::sync::Notify;
@@ -148,6 +149,10 @@ pub enum ClientError {
     Idle(Duration),
     /// The decoder refused an event (over a limit); the stream goes on.
     Decode(ssekit_core::DecodeError),
+    /// The [`BeforeAttempt`] hook failed; the client tries again after a backoff.
+    Hook(BoxError),
+    /// The [`ResumeStore`] could not load or store the resume id; the stream goes on.
+    Store(BoxError),
 }
 
 impl fmt::Display for ClientError {
@@ -158,6 +163,8 @@ impl fmt::Display for ClientError {
             Self::Body(error) => write!(f, "the stream broke off: {error}"),
             Self::Idle(timeout) => write!(f, "nothing arrived for {timeout:?}"),
             Self::Decode(error) => write!(f, "{error}"),
+            Self::Hook(error) => write!(f, "the before-attempt hook failed: {error}"),
+            Self::Store(error) => write!(f, "the resume id store failed: {error}"),
         }
     }
 }
@@ -280,6 +287,8 @@ impl EventSource {
                 timer,
                 comments: false,
                 read_timeout: None,
+                before_attempt: None,
+                resume: None,
                 phase: Phase::Connect,
                 pending: VecDeque::new(),
                 attempt: 0,
@@ -346,6 +355,72 @@ impl EventSource {
     pub fn read_timeout(mut self, timeout: Duration) -> Self {
         if let Some(driver) = &mut self.driver {
             driver.read_timeout = Some(timeout);
+        }
+        self
+    }
+}
+
+impl EventSource {
+    /// Runs `hook` before every attempt, on the request about to be sent (see
+    /// [`BeforeAttempt`]): fresh credentials on each reconnect.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use http::HeaderValue;
+    /// use ssekit_client::{Attempt, EventSource, Session, Url};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let session = Session::new(Url::parse("http://127.0.0.1:8080/talk").unwrap());
+    /// let client = EventSource::new(session).before_attempt(|mut attempt: Attempt| async move {
+    ///     attempt.headers.insert("authorization", HeaderValue::from_static("Bearer fresh"));
+    ///     Ok(attempt)
+    /// });
+    /// # let _ = client;
+    /// # }
+    /// ```
+    pub fn before_attempt(mut self, hook: impl BeforeAttempt) -> Self {
+        if let Some(driver) = &mut self.driver {
+            driver.before_attempt = Some(Arc::new(hook));
+        }
+        self
+    }
+
+    /// Loads the resume id from `store` before the first attempt, and keeps it there as
+    /// the stream moves on (see [`ResumeStore`]), so that the stream resumes after the
+    /// process restarts.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use futures_util::future::BoxFuture;
+    /// use ssekit_client::{BoxError, EventSource, ResumeStore, Session, Url};
+    ///
+    /// struct Nowhere;
+    ///
+    /// impl ResumeStore for Nowhere {
+    ///     fn load(&self) -> BoxFuture<'static, Result<Option<String>, BoxError>> {
+    ///         Box::pin(async { Ok(None) })
+    ///     }
+    ///     fn store(&self, _id: String) -> BoxFuture<'static, Result<(), BoxError>> {
+    ///         Box::pin(async { Ok(()) })
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let session = Session::new(Url::parse("http://127.0.0.1:8080/talk").unwrap());
+    /// let client = EventSource::new(session).resume_store(Nowhere);
+    /// # let _ = client;
+    /// # }
+    /// ```
+    pub fn resume_store(mut self, store: impl ResumeStore) -> Self {
+        if let Some(driver) = &mut self.driver {
+            driver.resume = Some(Resume {
+                store: Arc::new(store),
+                stored: None,
+            });
         }
         self
     }
@@ -430,6 +505,13 @@ enum Phase {
     Done,
 }
 
+/// The resume id's store, and what it holds as far as the client knows (`None` until
+/// loaded).
+struct Resume {
+    store: Arc<dyn ResumeStore>,
+    stored: Option<String>,
+}
+
 struct Driver {
     restart: Restart,
     session: Session,
@@ -437,6 +519,8 @@ struct Driver {
     timer: Arc<dyn DynTimer>,
     comments: bool,
     read_timeout: Option<Duration>,
+    before_attempt: Option<Arc<dyn BeforeAttempt>>,
+    resume: Option<Resume>,
     phase: Phase,
     pending: VecDeque<Item>,
     attempt: u32,
@@ -448,6 +532,10 @@ impl Driver {
         loop {
             if let Some(item) = self.pending.pop_front() {
                 return Some(item);
+            }
+            // Every item so far was taken: what they moved the resume id to is kept now.
+            if let Some(error) = self.keep_resume_id().await {
+                return Some(Item::Error(ClientError::Store(error)));
             }
             if self.done {
                 return None;
@@ -466,10 +554,54 @@ impl Driver {
         }
     }
 
+    /// Loads the resume id the first time; later, stores it if it moved.
+    async fn keep_resume_id(&mut self) -> Option<BoxError> {
+        let resume = self.resume.as_mut()?;
+        let Some(stored) = &resume.stored else {
+            let loaded = resume.store.load().await;
+            let (id, error) = match loaded {
+                Ok(Some(id)) => {
+                    self.session.set_last_event_id(id.clone());
+                    (id, None)
+                }
+                Ok(None) => (self.session.stored_last_event_id().to_owned(), None),
+                Err(error) => (self.session.stored_last_event_id().to_owned(), Some(error)),
+            };
+            resume.stored = Some(id);
+            return error;
+        };
+        let id = self.session.stored_last_event_id();
+        if stored == id {
+            return None;
+        }
+        let id = id.to_owned();
+        match resume.store.store(id.clone()).await {
+            Ok(()) => {
+                resume.stored = Some(id);
+                None
+            }
+            Err(error) => Some(error),
+        }
+    }
+
     /// One attempt: the request, its redirects, and what the response means.
     async fn connect(&mut self) {
         self.attempt += 1;
         let mut request = self.session.attempt();
+        if let Some(hook) = &self.before_attempt {
+            match hook.before_attempt(request).await {
+                Ok(amended) => {
+                    self.session.amend_attempt(amended.clone());
+                    request = amended;
+                }
+                Err(error) => {
+                    let delay = self.session.on_failure(self.timer.now(), random());
+                    self.pending
+                        .push_back(Item::Error(ClientError::Hook(error)));
+                    return self.wait(delay);
+                }
+            }
+        }
         loop {
             let response = match self.transport.send(request.clone()).await {
                 Ok(response) => response,

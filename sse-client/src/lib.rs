@@ -28,14 +28,17 @@
 //!   comments, errors it recovers from, waits, and why it stopped), driving a [`Session`]
 //!   over a [`Transport`] ([`HyperTransport`] by default) on any `Timer`.
 //!
-//! To come: `https` through rustls, a `reqwest` transport, the hooks
-//! (before each attempt; loading and storing the resume id), and the test service.
+//! - [`BeforeAttempt`]: a hook run before every attempt (fresh credentials), and
+//!   [`ResumeStore`]: where the resume id outlives the process.
+//!
+//! With the `json` feature, `Message::json` deserializes an event's data with serde.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![doc(test(attr(deny(warnings))))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod event_source;
+mod hooks;
 mod redirect;
 mod request;
 mod retry_after;
@@ -47,10 +50,17 @@ mod waits;
 pub use event_source::{
     ClientError, EventSource, Item, MAX_ERROR_BODY, Restart, Stop, StoppedResponse,
 };
+pub use hooks::{BeforeAttempt, ResumeStore};
 pub use redirect::{MAX_REDIRECTS, Redirect, RedirectError, redirect, strip_credentials};
 pub use request::{Attempt, LAST_EVENT_ID};
 pub use retry_after::retry_after;
 pub use session::{OnEnd, OnResponse, Session, Stopped, Terminal};
+/// The decoder's types that reach a user of the client: the events, the limits.
+pub use ssekit_core::{DecodeError, Limits, Message};
+/// With the `json` feature: what [`Message::json`] reports.
+#[cfg(feature = "json")]
+#[cfg_attr(docsrs, doc(cfg(feature = "json")))]
+pub use ssekit_core::{JsonError, JsonErrorKind};
 pub use transport::{
     BoxError, CONNECT_TIMEOUT, HyperTransport, RESPONSE_TIMEOUT, ResponseBody, ResponseFuture,
     Transport,

@@ -337,6 +337,41 @@ impl Session {
         attempt
     }
 
+    /// Takes the request of the current attempt as it is sent after a hook changed it
+    /// (a fresh token, say), so that its redirects start from it.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use http::HeaderValue;
+    ///
+    /// let url = ssekit_client::Url::parse("http://127.0.0.1/talk").unwrap();
+    /// let mut session = ssekit_client::Session::new(url);
+    /// let mut attempt = session.attempt();
+    /// attempt.headers.insert("x-token", HeaderValue::from_static("fresh"));
+    /// session.amend_attempt(attempt);
+    /// ```
+    pub fn amend_attempt(&mut self, attempt: Attempt) {
+        if let Some((current, _)) = &mut self.current {
+            *current = attempt;
+        }
+    }
+
+    /// Replaces the stored last event id (one loaded from where an earlier process kept
+    /// it): the next attempt sends it and the next decoder starts from it.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let url = ssekit_client::Url::parse("http://127.0.0.1/").unwrap();
+    /// let mut session = ssekit_client::Session::new(url);
+    /// session.set_last_event_id("12");
+    /// assert_eq!(session.attempt().headers["last-event-id"], "12");
+    /// ```
+    pub fn set_last_event_id(&mut self, id: impl Into<String>) {
+        self.last_event_id = id.into();
+    }
+
     /// A decoder for a connection that opened: seeded with the stored last event id.
     ///
     /// # Example

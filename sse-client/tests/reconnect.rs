@@ -3,18 +3,23 @@
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
+use futures_util::future::BoxFuture;
 use futures_util::{StreamExt, stream};
-use http::{HeaderMap, Method, StatusCode};
+use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use http_body_util::StreamBody;
 use hyper::body::{Frame, Incoming};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use ssekit_client::{EventSource, Item, Session, StopReason, Stopped, Terminal, Url, Waits};
+use ssekit_client::{
+    Attempt, BoxError, EventSource, Item, ResumeStore, Session, StopReason, Stopped, Terminal, Url,
+    Waits,
+};
 use tokio::net::TcpListener;
 
 /// What the server answers to one request.
@@ -286,4 +291,139 @@ async fn a_restart_drops_the_connection_and_connects_again_at_once_with_the_last
         Some(Item::Open { attempt: 2, .. })
     ));
     assert_eq!(server.last_event_ids(), [None, Some("5".into())]);
+}
+
+#[tokio::test]
+async fn a_request_hook_runs_before_every_attempt_with_fresh_credentials() {
+    let server = Scripted::start(vec![
+        stream("id: 1\ndata: a\n\n"),
+        stream("data: b\n\n"),
+        status(204, vec![], ""),
+    ])
+    .await;
+    let issued = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&issued);
+    let client =
+        EventSource::new(quick(server.url())).before_attempt(move |mut attempt: Attempt| {
+            let token = counter.fetch_add(1, Ordering::SeqCst) + 1;
+            async move {
+                let value = HeaderValue::try_from(format!("Bearer {token}"))?;
+                attempt.headers.insert("authorization", value);
+                Ok(attempt)
+            }
+        });
+    let seen = items(client).await;
+    assert_eq!(seen.last().unwrap(), "stopped no-content ");
+    let requests = server.requests.lock().unwrap();
+    let tokens: Vec<_> = requests
+        .iter()
+        .map(|(_, headers, _)| headers["authorization"].to_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(tokens, ["Bearer 1", "Bearer 2", "Bearer 3"]);
+    assert_eq!(
+        requests[1].1["last-event-id"], "1",
+        "the hook keeps the client's headers"
+    );
+}
+
+#[tokio::test]
+async fn a_failing_request_hook_is_an_error_and_the_attempt_is_retried_after_a_backoff() {
+    let server = Scripted::start(vec![status(204, vec![], "")]).await;
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&calls);
+    let client = EventSource::new(quick(server.url())).before_attempt(move |attempt: Attempt| {
+        let call = counter.fetch_add(1, Ordering::SeqCst);
+        async move {
+            if call < 2 {
+                return Err("the token service is down".into());
+            }
+            Ok(attempt)
+        }
+    });
+    let seen = items(client).await;
+    assert_eq!(
+        seen,
+        [
+            "error the before-attempt hook failed: the token service is down",
+            "retrying #2 in 10ms",
+            "error the before-attempt hook failed: the token service is down",
+            "retrying #3 in 20ms",
+            "stopped no-content ",
+        ]
+    );
+    assert_eq!(server.count(), 1, "no request without the hook's blessing");
+}
+
+/// Keeps the resume id in memory, and every id it was asked to store.
+#[derive(Default)]
+struct Remembered {
+    id: Mutex<Option<String>>,
+    stores: Mutex<Vec<String>>,
+}
+
+impl ResumeStore for Remembered {
+    fn load(&self) -> BoxFuture<'static, Result<Option<String>, BoxError>> {
+        let id = self.id.lock().unwrap().clone();
+        Box::pin(async move { Ok(id) })
+    }
+
+    fn store(&self, id: String) -> BoxFuture<'static, Result<(), BoxError>> {
+        self.stores.lock().unwrap().push(id.clone());
+        *self.id.lock().unwrap() = Some(id);
+        Box::pin(async { Ok(()) })
+    }
+}
+
+#[tokio::test]
+async fn the_resume_id_is_loaded_before_the_first_request_and_stored_once_its_events_were_taken() {
+    let server = Scripted::start(vec![
+        stream("data: a\n\nid: 42\ndata: b\n\n"),
+        status(204, vec![], ""),
+        stream("data: c\n\n"),
+        status(204, vec![], ""),
+    ])
+    .await;
+    let store = Arc::new(Remembered::default());
+    *store.id.lock().unwrap() = Some("41".into());
+    let session = quick(server.url()).last_event_id("7");
+    let seen = items(EventSource::new(session).resume_store(Arc::clone(&store))).await;
+    assert_eq!(seen[1..3], ["event 41 a", "event 42 b"]);
+    assert_eq!(
+        *store.stores.lock().unwrap(),
+        ["42"],
+        "stored once, after both"
+    );
+
+    // The process restarts: a new client resumes from what the last one stored.
+    let seen = items(EventSource::new(quick(server.url())).resume_store(Arc::clone(&store))).await;
+    assert_eq!(seen[1], "event 42 c");
+    assert_eq!(
+        server.last_event_ids(),
+        [
+            Some("41".into()),
+            Some("42".into()),
+            Some("42".into()),
+            Some("42".into())
+        ]
+    );
+}
+
+#[tokio::test]
+async fn the_resume_id_is_not_stored_before_its_event_was_taken() {
+    let mut open = stream("id: 1\ndata: a\n\nid: 2\ndata: b\n\n");
+    open.hold = true;
+    let server = Scripted::start(vec![open]).await;
+    let store = Arc::new(Remembered::default());
+    let mut client = EventSource::new(quick(server.url())).resume_store(Arc::clone(&store));
+    assert!(matches!(client.next().await, Some(Item::Open { .. })));
+    assert!(matches!(client.next().await, Some(Item::Event(_))));
+    assert!(matches!(client.next().await, Some(Item::Event(_))));
+    assert!(
+        store.stores.lock().unwrap().is_empty(),
+        "the program may crash while it handles event 2: it is not stored yet"
+    );
+    // Asking for more means both were handled: 2 is stored before the client reads on.
+    let more = tokio::time::timeout(Duration::from_millis(200), client.next()).await;
+    assert!(more.is_err(), "the stream holds nothing more");
+    assert_eq!(*store.stores.lock().unwrap(), ["2"]);
 }
