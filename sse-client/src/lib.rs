@@ -54,6 +54,11 @@ pub use hooks::{BeforeAttempt, ResumeStore};
 pub use redirect::{MAX_REDIRECTS, Redirect, RedirectError, redirect, strip_credentials};
 pub use request::{Attempt, LAST_EVENT_ID};
 pub use retry_after::retry_after;
+/// With the `rustls` feature: the rustls that [`HyperTransportBuilder::tls_config`] takes
+/// a configuration of.
+#[cfg(feature = "rustls")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rustls")))]
+pub use rustls;
 pub use session::{OnEnd, OnResponse, Session, Stopped, Terminal};
 /// The decoder's types that reach a user of the client: the events, the limits.
 pub use ssekit_core::{DecodeError, Limits, Message};
@@ -62,8 +67,8 @@ pub use ssekit_core::{DecodeError, Limits, Message};
 #[cfg_attr(docsrs, doc(cfg(feature = "json")))]
 pub use ssekit_core::{JsonError, JsonErrorKind};
 pub use transport::{
-    BoxError, CONNECT_TIMEOUT, HyperTransport, RESPONSE_TIMEOUT, ResponseBody, ResponseFuture,
-    Transport,
+    BoxError, CONNECT_TIMEOUT, HyperTransport, HyperTransportBuilder, RESPONSE_TIMEOUT,
+    ResponseBody, ResponseFuture, Transport,
 };
 /// The `url` crate's URL, which [`Redirect`] holds.
 pub use url::Url;

@@ -10,6 +10,8 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
+#[cfg(feature = "rustls")]
+use std::sync::Arc;
 
 use crate::request::Attempt;
 
@@ -60,7 +62,16 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a response's head may take to come, by default, once the request is sent.
 pub const RESPONSE_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// hyper's client (`hyper-util`'s, on tokio), over plain HTTP/1.1: the default transport.
+#[cfg(feature = "rustls")]
+type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
+#[cfg(not(feature = "rustls"))]
+type Connector = HttpConnector;
+
+/// hyper's client (`hyper-util`'s, on tokio): the default transport. `http` URLs speak
+/// HTTP/1.1 (or HTTP/2 with prior knowledge, [`HyperTransportBuilder::http2_only`]);
+/// with the `rustls` feature (on by default), `https` URLs speak HTTP/2 or HTTP/1.1, as
+/// the server chooses by ALPN, trusting Mozilla's root certificates unless given a TLS
+/// configuration of the caller's.
 ///
 /// # Example
 ///
@@ -70,7 +81,7 @@ pub const RESPONSE_TIMEOUT: Duration = Duration::from_secs(30);
 /// ```
 #[derive(Clone, Debug)]
 pub struct HyperTransport {
-    client: Client<HttpConnector, Full<Bytes>>,
+    client: Client<Connector, Full<Bytes>>,
     response_timeout: Duration,
 }
 
@@ -84,12 +95,29 @@ impl HyperTransport {
     /// # let _ = transport;
     /// ```
     pub fn new() -> Self {
-        let mut connector = HttpConnector::new();
-        connector.set_connect_timeout(Some(CONNECT_TIMEOUT));
-        connector.set_nodelay(true);
-        Self {
-            client: Client::builder(TokioExecutor::new()).build(connector),
+        Self::builder().build()
+    }
+
+    /// A client to configure: timeouts, HTTP/2, TLS.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let transport = ssekit_client::HyperTransport::builder()
+    ///     .connect_timeout(Duration::from_secs(3))
+    ///     .response_timeout(Duration::from_secs(10))
+    ///     .build();
+    /// # let _ = transport;
+    /// ```
+    pub fn builder() -> HyperTransportBuilder {
+        HyperTransportBuilder {
+            connect_timeout: CONNECT_TIMEOUT,
             response_timeout: RESPONSE_TIMEOUT,
+            http2_only: false,
+            #[cfg(feature = "rustls")]
+            tls: None,
         }
     }
 }
@@ -98,6 +126,150 @@ impl Default for HyperTransport {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// Settings of a [`HyperTransport`], from [`HyperTransport::builder`].
+///
+/// # Example
+///
+/// ```
+/// let transport = ssekit_client::HyperTransport::builder().http2_only(true).build();
+/// # let _ = transport;
+/// ```
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct HyperTransportBuilder {
+    connect_timeout: Duration,
+    response_timeout: Duration,
+    http2_only: bool,
+    #[cfg(feature = "rustls")]
+    tls: Option<Arc<rustls::ClientConfig>>,
+}
+
+impl HyperTransportBuilder {
+    /// How long a connection (TCP, then TLS) may take to be made ([`CONNECT_TIMEOUT`] by
+    /// default).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let builder = ssekit_client::HyperTransport::builder().connect_timeout(Duration::from_secs(2));
+    /// # let _ = builder.build();
+    /// ```
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// How long a response's head may take to come once the request is sent
+    /// ([`RESPONSE_TIMEOUT`] by default). The body has no such limit: an event stream
+    /// is long; see [`EventSource::read_timeout`](crate::EventSource::read_timeout).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let builder = ssekit_client::HyperTransport::builder().response_timeout(Duration::from_secs(5));
+    /// # let _ = builder.build();
+    /// ```
+    pub fn response_timeout(mut self, timeout: Duration) -> Self {
+        self.response_timeout = timeout;
+        self
+    }
+
+    /// Speaks HTTP/2 only, also over plain `http` (prior knowledge, "h2c"): for a server
+    /// known to speak it, many streams then share one connection.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let transport = ssekit_client::HyperTransport::builder().http2_only(true).build();
+    /// # let _ = transport;
+    /// ```
+    pub fn http2_only(mut self, only: bool) -> Self {
+        self.http2_only = only;
+        self
+    }
+
+    /// Uses the caller's TLS configuration for `https` (its own roots, a client
+    /// certificate) in place of Mozilla's roots. Its ALPN protocols are replaced by the
+    /// transport's: `h2` and `http/1.1` (`h2` alone with [`http2_only`](Self::http2_only)).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    ///
+    /// let provider = Arc::new(rustls::crypto::ring::default_provider());
+    /// let config = rustls::ClientConfig::builder_with_provider(provider)
+    ///     .with_safe_default_protocol_versions()
+    ///     .unwrap()
+    ///     .with_root_certificates(rustls::RootCertStore::empty())
+    ///     .with_no_client_auth();
+    /// let transport = ssekit_client::HyperTransport::builder().tls_config(config).build();
+    /// # let _ = transport;
+    /// ```
+    #[cfg(feature = "rustls")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "rustls")))]
+    pub fn tls_config(mut self, config: rustls::ClientConfig) -> Self {
+        self.tls = Some(Arc::new(config));
+        self
+    }
+
+    /// The transport.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let transport = ssekit_client::HyperTransport::builder().build();
+    /// # let _ = transport;
+    /// ```
+    pub fn build(self) -> HyperTransport {
+        let mut http = HttpConnector::new();
+        http.set_connect_timeout(Some(self.connect_timeout));
+        http.set_nodelay(true);
+        #[cfg(feature = "rustls")]
+        let connector = {
+            http.enforce_http(false);
+            let mut tls = self.tls.map_or_else(mozilla_roots, |tls| (*tls).clone());
+            // hyper-rustls offers the versions it speaks itself.
+            tls.alpn_protocols.clear();
+            let builder = hyper_rustls::HttpsConnectorBuilder::new()
+                .with_tls_config(tls)
+                .https_or_http();
+            let builder = if self.http2_only {
+                builder.enable_http2()
+            } else {
+                builder.enable_all_versions()
+            };
+            builder.wrap_connector(http)
+        };
+        #[cfg(not(feature = "rustls"))]
+        let connector = http;
+        let client = Client::builder(TokioExecutor::new())
+            .http2_only(self.http2_only)
+            .build(connector);
+        HyperTransport {
+            client,
+            response_timeout: self.response_timeout,
+        }
+    }
+}
+
+/// TLS with ring's cryptography and Mozilla's root certificates.
+#[cfg(feature = "rustls")]
+fn mozilla_roots() -> rustls::ClientConfig {
+    let roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .expect("ring supports the default protocol versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth()
 }
 
 impl Transport for HyperTransport {
