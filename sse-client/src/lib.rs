@@ -26,7 +26,8 @@
 //!
 //! - [`EventSource`]: the client a user holds, a `Stream` of [`Item`]s (opened, events,
 //!   comments, errors it recovers from, waits, and why it stopped), driving a [`Session`]
-//!   over a [`Transport`] ([`HyperTransport`] by default) on any `Timer`.
+//!   over a [`Transport`] ([`HyperTransport`] by default; a `reqwest::Client` of the
+//!   caller's with the `reqwest` feature) on any `Timer`.
 //!
 //! - [`BeforeAttempt`]: a hook run before every attempt (fresh credentials), and
 //!   [`ResumeStore`]: where the resume id outlives the process.
@@ -41,6 +42,8 @@ mod event_source;
 mod hooks;
 mod redirect;
 mod request;
+#[cfg(feature = "reqwest")]
+mod reqwest_transport;
 mod retry_after;
 mod session;
 mod transport;
@@ -53,6 +56,8 @@ pub use event_source::{
 pub use hooks::{BeforeAttempt, ResumeStore};
 pub use redirect::{MAX_REDIRECTS, Redirect, RedirectError, redirect, strip_credentials};
 pub use request::{Attempt, LAST_EVENT_ID};
+#[cfg(feature = "reqwest")]
+pub use reqwest_transport::ReqwestTransport;
 pub use retry_after::retry_after;
 /// With the `rustls` feature: the rustls that [`HyperTransportBuilder::tls_config`] takes
 /// a configuration of.
