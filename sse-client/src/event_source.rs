@@ -716,7 +716,10 @@ impl Driver {
     fn drain(&mut self, decoder: &mut Decoder) -> bool {
         loop {
             match decoder.next_decoded() {
-                Ok(None) => return false,
+                Ok(None) => {
+                    self.session.on_read(decoder);
+                    return false;
+                }
                 Ok(Some(item)) => {
                     if self.session.on_decoded(decoder, &item) {
                         return true;

@@ -498,9 +498,7 @@ impl Session {
     /// assert_eq!(session.stored_last_event_id(), "4");
     /// ```
     pub fn on_decoded(&mut self, decoder: &Decoder, item: &ssekit_core::Decoded) -> bool {
-        if decoder.last_event_id() != self.last_event_id {
-            decoder.last_event_id().clone_into(&mut self.last_event_id);
-        }
+        self.on_read(decoder);
         match item {
             ssekit_core::Decoded::Retry(time) => {
                 self.waits.server_reconnection_time(*time);
@@ -515,6 +513,29 @@ impl Session {
                 false
             }
             _ => false,
+        }
+    }
+
+    /// Takes the last event id the open connection's decoder keeps once it has given all
+    /// it holds: an `id:`-only block moves (or clears) it with no item to show, so call
+    /// this after each read's items, and before [`on_end`](Self::on_end).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use ssekit_client::{Session, Url};
+    ///
+    /// let url = Url::parse("http://127.0.0.1/").unwrap();
+    /// let mut session = Session::new(url);
+    /// let mut decoder = session.decoder();
+    /// decoder.push(b"id: 8\n\n");
+    /// assert!(decoder.next_decoded().unwrap().is_none(), "nothing to deliver");
+    /// session.on_read(&decoder);
+    /// assert_eq!(session.attempt().headers["last-event-id"], "8");
+    /// ```
+    pub fn on_read(&mut self, decoder: &Decoder) {
+        if decoder.last_event_id() != self.last_event_id {
+            decoder.last_event_id().clone_into(&mut self.last_event_id);
         }
     }
 

@@ -427,3 +427,16 @@ async fn the_resume_id_is_not_stored_before_its_event_was_taken() {
     assert!(more.is_err(), "the stream holds nothing more");
     assert_eq!(*store.stores.lock().unwrap(), ["2"]);
 }
+
+#[tokio::test]
+async fn an_id_only_block_moves_the_last_event_id_and_an_empty_id_clears_it() {
+    let server = Scripted::start(vec![
+        stream("data: a\n\nid: 1\n\n"),
+        stream("data: b\n\nid\n\n"),
+        status(204, vec![], ""),
+    ])
+    .await;
+    let seen = items(EventSource::new(quick(server.url()))).await;
+    assert!(seen.contains(&"event 1 b".to_owned()), "{seen:?}");
+    assert_eq!(server.last_event_ids(), [None, Some("1".into()), None]);
+}
