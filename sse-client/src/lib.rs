@@ -64,7 +64,7 @@ pub use retry_after::retry_after;
 #[cfg(feature = "rustls")]
 #[cfg_attr(docsrs, doc(cfg(feature = "rustls")))]
 pub use rustls;
-pub use session::{OnEnd, OnResponse, Session, Stopped, Terminal};
+pub use session::{CLIENT_LIMITS, OnEnd, OnResponse, Session, Stopped, Terminal};
 /// The decoder's types that reach a user of the client: the events, the limits.
 pub use ssekit_core::{DecodeError, Limits, Message};
 /// With the `json` feature: what [`Message::json`] reports.

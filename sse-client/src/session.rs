@@ -109,6 +109,23 @@ pub enum OnEnd {
     Stop(Stopped),
 }
 
+/// The decoder's limits a client starts with: an event's data may hold 16 MiB
+/// ([`DEFAULT_MAX_EVENT_SIZE`](ssekit_core::DEFAULT_MAX_EVENT_SIZE)) in one line or many,
+/// since an LLM's image or tool result comes as one `data:` line of several megabytes;
+/// both limits leave 1 KiB over that for the field's name and the line ends the data
+/// gathers.
+///
+/// # Example
+///
+/// ```
+/// let url = ssekit_client::Url::parse("http://127.0.0.1/").unwrap();
+/// let session = ssekit_client::Session::new(url);
+/// assert_eq!(session.decoder().limits(), ssekit_client::CLIENT_LIMITS);
+/// ```
+pub const CLIENT_LIMITS: Limits = Limits::new()
+    .max_line_len(ssekit_core::DEFAULT_MAX_EVENT_SIZE + 1024)
+    .max_event_size(ssekit_core::DEFAULT_MAX_EVENT_SIZE + 1024);
+
 /// One client's state across its connections: the request it sends, the last event id it
 /// keeps (one for the client, as the standard's `EventSource` keeps one, not one per
 /// connection), its [`Waits`], and the rules that decide when it reconnects and when it
@@ -160,8 +177,8 @@ pub struct Session {
 }
 
 impl Session {
-    /// A client of `url` with the defaults: `GET`, no headers of its own, no body, the
-    /// decoder's default limits, no stored id, [`Waits::new`], a long-lived stream.
+    /// A client of `url` with the defaults: `GET`, no headers of its own, no body,
+    /// [`CLIENT_LIMITS`], no stored id, [`Waits::new`], a long-lived stream.
     ///
     /// # Example
     ///
@@ -175,7 +192,7 @@ impl Session {
             url,
             headers: HeaderMap::new(),
             body: Bytes::new(),
-            limits: Limits::default(),
+            limits: CLIENT_LIMITS,
             last_event_id: String::new(),
             waits: Waits::new(),
             finite: false,

@@ -440,3 +440,189 @@ async fn an_id_only_block_moves_the_last_event_id_and_an_empty_id_clears_it() {
     assert!(seen.contains(&"event 1 b".to_owned()), "{seen:?}");
     assert_eq!(server.last_event_ids(), [None, Some("1".into()), None]);
 }
+
+#[tokio::test]
+async fn every_request_asks_for_an_uncached_event_stream_with_the_callers_headers() {
+    let server = Scripted::start(vec![status(204, vec![], "")]).await;
+    let mut headers = HeaderMap::new();
+    headers.insert("x-tenant", HeaderValue::from_static("blue"));
+    headers.insert("accept", HeaderValue::from_static("application/json"));
+    items(EventSource::new(quick(server.url()).headers(headers))).await;
+    let requests = server.requests.lock().unwrap();
+    let (method, headers, body) = &requests[0];
+    assert_eq!(method, Method::GET);
+    assert_eq!(headers["accept"], "text/event-stream", "the client's own");
+    assert_eq!(headers["cache-control"], "no-cache");
+    assert_eq!(headers["x-tenant"], "blue");
+    assert!(headers.get("last-event-id").is_none(), "never an empty one");
+    assert!(body.is_empty());
+}
+
+#[tokio::test]
+async fn redirects_drop_credentials_across_origins_and_each_attempt_starts_at_the_original_url() {
+    let elsewhere =
+        Scripted::start(vec![stream("id: 1\ndata: a\n\n"), status(204, vec![], "")]).await;
+    let moved: &'static str = format!("http://{}/moved", elsewhere.address).leak();
+    let server = Scripted::start(vec![
+        status(303, vec![("location", moved)], ""),
+        status(307, vec![("location", "/again")], ""),
+        status(308, vec![("location", moved)], ""),
+    ])
+    .await;
+    let mut headers = HeaderMap::new();
+    headers.insert("authorization", HeaderValue::from_static("Bearer secret"));
+    let session = quick(server.url())
+        .headers(headers)
+        .request(Method::POST, "question")
+        .replay_post(true);
+    let seen = items(EventSource::new(session)).await;
+    assert_eq!(seen[..2], ["open 200 OK #1", "event 1 a"]);
+    assert_eq!(seen.last().unwrap(), "stopped no-content ");
+
+    let first = server.requests.lock().unwrap();
+    let other = elsewhere.requests.lock().unwrap();
+    // Attempt 1: POST /events, 303 to the other origin: a GET without the body or the token.
+    assert_eq!(
+        (&first[0].0, &first[0].2[..]),
+        (&Method::POST, &b"question"[..])
+    );
+    assert_eq!((&other[0].0, other[0].2.is_empty()), (&Method::GET, true));
+    assert!(other[0].1.get("authorization").is_none());
+    // Attempt 2 starts at /events again: 307 keeps method, body and token on this origin...
+    assert_eq!(first[1].1["authorization"], "Bearer secret");
+    assert_eq!(
+        (&first[2].0, &first[2].2[..]),
+        (&Method::POST, &b"question"[..])
+    );
+    assert_eq!(first[2].1["last-event-id"], "1");
+    assert_eq!(first[2].1["authorization"], "Bearer secret");
+    // ...then 308 to the other origin: a POST with its body, without the token.
+    assert_eq!(
+        (&other[1].0, &other[1].2[..]),
+        (&Method::POST, &b"question"[..])
+    );
+    assert!(other[1].1.get("authorization").is_none());
+    assert_eq!(other[1].1["last-event-id"], "1");
+}
+
+#[tokio::test]
+async fn a_stop_carries_the_status_the_headers_and_at_most_4_kib_of_the_body() {
+    let long: &'static str = "x".repeat(10_000).leak();
+    let server = Scripted::start(vec![status(403, vec![("x-reason", "quota")], long)]).await;
+    let mut client = EventSource::new(quick(server.url()));
+    let Some(Item::Stopped(stop)) = client.next().await else {
+        panic!("a 403 stops at once");
+    };
+    assert_eq!(stop.reason, Stopped::Response(StopReason::Status(403)));
+    let response = stop.response.unwrap();
+    assert_eq!(response.status, StatusCode::FORBIDDEN);
+    assert_eq!(response.headers["x-reason"], "quota");
+    assert_eq!(response.body.len(), ssekit_client::MAX_ERROR_BODY);
+    assert_eq!(ssekit_client::MAX_ERROR_BODY, 4096);
+    assert!(client.next().await.is_none());
+}
+
+#[tokio::test]
+async fn a_5xx_and_a_408_are_retried_and_other_4xx_stop() {
+    let server = Scripted::start(vec![
+        status(500, vec![], ""),
+        status(502, vec![], ""),
+        status(408, vec![], ""),
+        status(404, vec![], "gone"),
+    ])
+    .await;
+    let seen = items(EventSource::new(quick(server.url()))).await;
+    assert_eq!(
+        seen,
+        [
+            "error the server answered 500 Internal Server Error",
+            "retrying #2 in 10ms",
+            "error the server answered 502 Bad Gateway",
+            "retrying #3 in 20ms",
+            "error the server answered 408 Request Timeout",
+            "retrying #4 in 40ms",
+            "stopped status gone",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn comments_are_items_for_those_who_ask_as_soon_as_their_line_is_read() {
+    let mut open = stream(": hello\n: world");
+    open.hold = true;
+    let server = Scripted::start(vec![open]).await;
+    let mut client = EventSource::new(quick(server.url())).comments(true);
+    assert!(matches!(client.next().await, Some(Item::Open { .. })));
+    assert!(matches!(client.next().await, Some(Item::Comment(comment)) if comment == " hello"));
+    // ": world" has no line end yet: it is not a comment until its line is.
+    let more = tokio::time::timeout(Duration::from_millis(100), client.next()).await;
+    assert!(more.is_err());
+}
+
+#[tokio::test]
+async fn a_16_mib_event_in_one_line_passes_the_default_limits() {
+    let data = "y".repeat(16 * 1024 * 1024);
+    let body: &'static str = format!("data: {data}\n\n").leak();
+    let server = Scripted::start(vec![stream(body), status(204, vec![], "")]).await;
+    let mut client = EventSource::new(quick(server.url()));
+    let mut sizes = Vec::new();
+    while let Some(item) = client.next().await {
+        match item {
+            Item::Event(message) => sizes.push(message.data().len()),
+            Item::Error(error) => panic!("{error}"),
+            _ => {}
+        }
+    }
+    assert_eq!(sizes, [data.len()]);
+}
+
+#[tokio::test]
+async fn a_finite_stream_without_a_marker_ends_at_the_clean_end_of_its_body() {
+    let server = Scripted::start(vec![stream("data: a\n\ndata: b\n\n")]).await;
+    let session = quick(server.url()).request(Method::POST, "{}").finite(None);
+    let seen = items(EventSource::new(session)).await;
+    assert_eq!(
+        seen,
+        [
+            "open 200 OK #1",
+            "event  a",
+            "event  b",
+            "stopped finished "
+        ]
+    );
+    assert_eq!(server.count(), 1);
+}
+
+#[tokio::test]
+async fn a_finite_stream_cut_before_its_marker_resumes_with_its_last_event_id() {
+    let server = Scripted::start(vec![
+        stream("id: 1\ndata: a\n\n"),
+        stream("id: 2\ndata: b\n\nevent: end\ndata: \n\n"),
+    ])
+    .await;
+    let session = quick(server.url())
+        .request(Method::POST, "{}")
+        .finite(Some(Terminal::EventType("end".into())));
+    let seen = items(EventSource::new(session)).await;
+    assert_eq!(
+        seen,
+        [
+            "open 200 OK #1",
+            "event 1 a",
+            "retrying #2 in 10ms",
+            "open 200 OK #2",
+            "event 2 b",
+            "stopped finished ",
+        ]
+    );
+    assert_eq!(server.last_event_ids(), [None, Some("1".into())]);
+}
+
+#[tokio::test]
+async fn a_post_is_not_sent_again_after_events_without_an_id() {
+    let server = Scripted::start(vec![stream("data: a\n\n")]).await;
+    let session = quick(server.url()).request(Method::POST, "{}");
+    let seen = items(EventSource::new(session)).await;
+    assert_eq!(seen, ["open 200 OK #1", "event  a", "stopped truncated "]);
+    assert_eq!(server.count(), 1);
+}
