@@ -37,7 +37,9 @@ pub const MAX_ERROR_BODY: usize = 4 * 1024;
 /// fn describe(item: &Item) -> String {
 ///     match item {
 ///         Item::Event(message) => format!("event {}", message.data()),
-///         Item::Retrying { attempt, delay } => format!("attempt {attempt} in {delay:?}"),
+///         Item::Retrying { attempt, delay, cause } => {
+///             format!("attempt {attempt} in {delay:?}: {}", cause.as_str())
+///         }
 ///         Item::Stopped(stop) => format!("stopped: {}", stop.reason.as_str()),
 ///         _ => String::new(),
 ///     }
@@ -71,10 +73,62 @@ pub enum Item {
         attempt: u32,
         /// How long the client waits first.
         delay: Duration,
+        /// Why the client connects again.
+        cause: RetryCause,
     },
     /// The last item: why the client stopped, with the response that made it stop, if one
     /// did.
     Stopped(Stop),
+}
+
+/// Why a client connects again: what [`Item::Retrying`] follows.
+///
+/// # Example
+///
+/// ```
+/// use ssekit_client::RetryCause;
+///
+/// assert_eq!(RetryCause::Ended.as_str(), "ended");
+/// assert_eq!(RetryCause::Status(http::StatusCode::BAD_GATEWAY).as_str(), "status");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RetryCause {
+    /// The request failed before a response (refused, reset, a timeout, no such host).
+    Connect,
+    /// The [`BeforeAttempt`] hook failed.
+    Hook,
+    /// The server answered a status to try again after (`408`, `429`, `5xx`).
+    Status(StatusCode),
+    /// The stream's body ended cleanly.
+    Ended,
+    /// The stream's body broke off.
+    BrokeOff,
+    /// Nothing arrived for the read timeout.
+    Idle,
+    /// The caller asked for a new connection ([`Restart`]).
+    Restart,
+}
+
+impl RetryCause {
+    /// A short name: `connect`, `hook`, `status`, `ended`, `broke-off`, `idle`, `restart`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// assert_eq!(ssekit_client::RetryCause::Idle.as_str(), "idle");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Connect => "connect",
+            Self::Hook => "hook",
+            Self::Status(_) => "status",
+            Self::Ended => "ended",
+            Self::BrokeOff => "broke-off",
+            Self::Idle => "idle",
+            Self::Restart => "restart",
+        }
+    }
 }
 
 /// Why a client stopped, with what the server said.
@@ -598,7 +652,7 @@ impl Driver {
                     let delay = self.session.on_failure(self.timer.now(), random());
                     self.pending
                         .push_back(Item::Error(ClientError::Hook(error)));
-                    return self.wait(delay);
+                    return self.wait(delay, RetryCause::Hook);
                 }
             }
         }
@@ -609,7 +663,7 @@ impl Driver {
                     let delay = self.session.on_failure(self.timer.now(), random());
                     self.pending
                         .push_back(Item::Error(ClientError::Connect(error)));
-                    return self.wait(delay);
+                    return self.wait(delay, RetryCause::Connect);
                 }
             };
             let (parts, body) = response.into_parts();
@@ -642,7 +696,7 @@ impl Driver {
                         retry_after: asked,
                     };
                     self.pending.push_back(Item::Error(error));
-                    return self.wait(delay);
+                    return self.wait(delay, RetryCause::Status(parts.status));
                 }
                 OnResponse::Stop(reason) => {
                     let body = self.start_of(body).await;
@@ -675,6 +729,7 @@ impl Driver {
                     self.pending.push_back(Item::Retrying {
                         attempt: self.attempt + 1,
                         delay: Duration::ZERO,
+                        cause: RetryCause::Restart,
                     });
                     self.phase = Phase::Connect;
                     return;
@@ -703,11 +758,16 @@ impl Driver {
             }
         };
         drop(body);
+        let cause = match &ended {
+            None => RetryCause::Ended,
+            Some(ClientError::Idle(_)) => RetryCause::Idle,
+            Some(_) => RetryCause::BrokeOff,
+        };
         if let Some(error) = ended {
             self.pending.push_back(Item::Error(error));
         }
         match self.session.on_end(self.timer.now(), random()) {
-            OnEnd::Reconnect(delay) => self.wait(delay),
+            OnEnd::Reconnect(delay) => self.wait(delay, cause),
             OnEnd::Stop(reason) => self.stop(reason, None),
         }
     }
@@ -737,10 +797,11 @@ impl Driver {
         }
     }
 
-    fn wait(&mut self, delay: Duration) {
+    fn wait(&mut self, delay: Duration, cause: RetryCause) {
         self.pending.push_back(Item::Retrying {
             attempt: self.attempt + 1,
             delay,
+            cause,
         });
         self.phase = Phase::Sleep(delay);
     }

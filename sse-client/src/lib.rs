@@ -51,7 +51,7 @@ mod verdict;
 mod waits;
 
 pub use event_source::{
-    ClientError, EventSource, Item, MAX_ERROR_BODY, Restart, Stop, StoppedResponse,
+    ClientError, EventSource, Item, MAX_ERROR_BODY, Restart, RetryCause, Stop, StoppedResponse,
 };
 pub use hooks::{BeforeAttempt, ResumeStore};
 pub use redirect::{MAX_REDIRECTS, Redirect, RedirectError, redirect, strip_credentials};

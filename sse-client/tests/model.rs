@@ -288,7 +288,7 @@ impl From<Item> for Seen {
                 },
                 other => Cause::Other(other.to_string()),
             }),
-            Item::Retrying { attempt, delay } => Self::Retrying { attempt, delay },
+            Item::Retrying { attempt, delay, .. } => Self::Retrying { attempt, delay },
             Item::Stopped(stop) => Self::Stopped {
                 reason: stop.reason,
                 response: stop

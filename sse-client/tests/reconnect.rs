@@ -17,8 +17,8 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use ssekit_client::{
-    Attempt, BoxError, EventSource, Item, ResumeStore, Session, StopReason, Stopped, Terminal, Url,
-    Waits,
+    Attempt, BoxError, EventSource, Item, ResumeStore, RetryCause, Session, StopReason, Stopped,
+    Terminal, Url, Waits,
 };
 use tokio::net::TcpListener;
 
@@ -148,8 +148,16 @@ async fn items(mut client: EventSource) -> Vec<String> {
             Item::Event(message) => format!("event {} {}", message.last_event_id(), message.data()),
             Item::Comment(comment) => format!("comment {comment}"),
             Item::Error(error) => format!("error {error}"),
-            Item::Retrying { attempt, delay } => {
-                format!("retrying #{attempt} in {}ms", delay.as_millis())
+            Item::Retrying {
+                attempt,
+                delay,
+                cause,
+            } => {
+                format!(
+                    "retrying #{attempt} in {}ms ({})",
+                    delay.as_millis(),
+                    cause.as_str()
+                )
             }
             Item::Stopped(stop) => {
                 let body = stop
@@ -181,10 +189,10 @@ async fn last_event_id_is_sent_on_every_reconnect_and_outlives_events_without_id
         [
             "open 200 OK #1",
             "event 1 a",
-            "retrying #2 in 10ms",
+            "retrying #2 in 10ms (ended)",
             "open 200 OK #2",
             "event 1 b",
-            "retrying #3 in 20ms",
+            "retrying #3 in 20ms (ended)",
             "stopped no-content ",
         ]
     );
@@ -206,7 +214,7 @@ async fn a_503_waits_its_retry_after_and_a_401_stops_with_the_start_of_its_body(
         seen,
         [
             "error the server answered 503 Service Unavailable",
-            "retrying #2 in 1ms",
+            "retrying #2 in 1ms (status)",
             "stopped status token expired",
         ]
     );
@@ -282,7 +290,12 @@ async fn a_restart_drops_the_connection_and_connects_again_at_once_with_the_last
     }
     assert!(matches!(&seen[1], Item::Event(message) if message.data() == "a"));
     restart.restart();
-    let Some(Item::Retrying { attempt: 2, delay }) = client.next().await else {
+    let Some(Item::Retrying {
+        attempt: 2,
+        delay,
+        cause: RetryCause::Restart,
+    }) = client.next().await
+    else {
         panic!("a restart first says it reconnects");
     };
     assert_eq!(delay, Duration::ZERO);
@@ -345,9 +358,9 @@ async fn a_failing_request_hook_is_an_error_and_the_attempt_is_retried_after_a_b
         seen,
         [
             "error the before-attempt hook failed: the token service is down",
-            "retrying #2 in 10ms",
+            "retrying #2 in 10ms (hook)",
             "error the before-attempt hook failed: the token service is down",
-            "retrying #3 in 20ms",
+            "retrying #3 in 20ms (hook)",
             "stopped no-content ",
         ]
     );
@@ -536,11 +549,11 @@ async fn a_5xx_and_a_408_are_retried_and_other_4xx_stop() {
         seen,
         [
             "error the server answered 500 Internal Server Error",
-            "retrying #2 in 10ms",
+            "retrying #2 in 10ms (status)",
             "error the server answered 502 Bad Gateway",
-            "retrying #3 in 20ms",
+            "retrying #3 in 20ms (status)",
             "error the server answered 408 Request Timeout",
-            "retrying #4 in 40ms",
+            "retrying #4 in 40ms (status)",
             "stopped status gone",
         ]
     );
@@ -609,7 +622,7 @@ async fn a_finite_stream_cut_before_its_marker_resumes_with_its_last_event_id() 
         [
             "open 200 OK #1",
             "event 1 a",
-            "retrying #2 in 10ms",
+            "retrying #2 in 10ms (ended)",
             "open 200 OK #2",
             "event 2 b",
             "stopped finished ",

@@ -123,8 +123,15 @@ async fn main() -> ExitCode {
                     eprintln!("follow: open {url} (attempt {attempt})");
                 }
                 Item::Error(error) => eprintln!("follow: {error}"),
-                Item::Retrying { attempt, delay } => {
-                    eprintln!("follow: attempt {attempt} in {delay:?}");
+                Item::Retrying {
+                    attempt,
+                    delay,
+                    cause,
+                } => {
+                    eprintln!(
+                        "follow: attempt {attempt} in {delay:?} ({})",
+                        cause.as_str()
+                    );
                 }
                 Item::Stopped(stop) => {
                     eprintln!("follow: stopped: {}", stop.reason.as_str());

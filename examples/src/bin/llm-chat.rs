@@ -114,7 +114,7 @@ async fn main() -> ExitCode {
                 ),
             },
             Item::Error(error) => eprintln!("llm-chat: {error}"),
-            Item::Retrying { attempt, delay } => {
+            Item::Retrying { attempt, delay, .. } => {
                 eprintln!("llm-chat: attempt {attempt} in {delay:?}");
             }
             Item::Stopped(stop) => {

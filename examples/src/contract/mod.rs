@@ -277,7 +277,7 @@ fn report_of(item: &Item, lifecycle: bool) -> Option<Value> {
             Some(report)
         }
         Item::Open { status, .. } => lifecycle.then(|| json!({ "kind": "open", "status": status.as_u16() })),
-        Item::Retrying { attempt, delay } => lifecycle.then(|| {
+        Item::Retrying { attempt, delay, .. } => lifecycle.then(|| {
             json!({ "kind": "retrying", "attempt": attempt, "delayMs": u64::try_from(delay.as_millis()).unwrap_or(u64::MAX) })
         }),
         Item::Stopped(stop) => {
