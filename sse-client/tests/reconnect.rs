@@ -639,3 +639,24 @@ async fn a_post_is_not_sent_again_after_events_without_an_id() {
     assert_eq!(seen, ["open 200 OK #1", "event  a", "stopped truncated "]);
     assert_eq!(server.count(), 1);
 }
+
+#[tokio::test]
+async fn an_id_holding_nul_is_ignored_and_an_event_cut_off_keeps_neither_its_data_nor_its_id() {
+    let server = Scripted::start(vec![
+        stream("id: 1\ndata: a\n\nid: 2\0x\ndata: b\n\nid: 3\ndata: c"),
+        status(204, vec![], ""),
+    ])
+    .await;
+    let seen = items(EventSource::new(quick(server.url()))).await;
+    assert_eq!(
+        seen,
+        [
+            "open 200 OK #1",
+            "event 1 a",
+            "event 1 b",
+            "retrying #2 in 10ms (ended)",
+            "stopped no-content ",
+        ]
+    );
+    assert_eq!(server.last_event_ids(), [None, Some("1".into())]);
+}
