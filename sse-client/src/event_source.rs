@@ -249,10 +249,14 @@ impl std::error::Error for ClientError {}
 /// ```
 #[must_use = "streams do nothing unless polled"]
 pub struct EventSource {
-    next: Option<BoxFuture<'static, Option<(Item, Driver)>>>,
-    driver: Option<Driver>,
+    next: Option<NextItem>,
+    /// Boxed: it moves into and out of each future that waits.
+    driver: Option<Box<Driver>>,
     restart: Restart,
 }
+
+/// The future of an [`EventSource`]'s next item, which holds its driver while it waits.
+type NextItem = BoxFuture<'static, Option<(Item, Box<Driver>)>>;
 
 /// Makes an [`EventSource`] drop its connection (or cut its wait short) and connect again
 /// at once, from [`EventSource::restart_handle`]: for a caller that knows the stream is
@@ -334,7 +338,7 @@ impl EventSource {
         Self {
             restart: restart.clone(),
             next: None,
-            driver: Some(Driver {
+            driver: Some(Box::new(Driver {
                 restart,
                 session,
                 transport: Arc::new(transport),
@@ -346,8 +350,9 @@ impl EventSource {
                 phase: Phase::Connect,
                 pending: VecDeque::new(),
                 attempt: 0,
+                decoding: false,
                 done: false,
-            }),
+            })),
         }
     }
 
@@ -486,6 +491,11 @@ impl Stream for EventSource {
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Item>> {
         let this = self.get_mut();
         if this.next.is_none() {
+            // What is already read (the events of the last frame, most often) needs no
+            // future to wait on.
+            if let Some(item) = this.driver.as_mut().and_then(|driver| driver.next_ready()) {
+                return Poll::Ready(Some(item));
+            }
             let Some(mut driver) = this.driver.take() else {
                 return Poll::Ready(None);
             };
@@ -578,13 +588,15 @@ struct Driver {
     phase: Phase,
     pending: VecDeque<Item>,
     attempt: u32,
+    /// The open stream's decoder may hold items not taken yet.
+    decoding: bool,
     done: bool,
 }
 
 impl Driver {
     async fn next_item(&mut self) -> Option<Item> {
         loop {
-            if let Some(item) = self.pending.pop_front() {
+            if let Some(item) = self.next_ready() {
                 return Some(item);
             }
             // Every item so far was taken: what they moved the resume id to is kept now.
@@ -595,7 +607,9 @@ impl Driver {
                 return None;
             }
             match std::mem::replace(&mut self.phase, Phase::Done) {
-                Phase::Connect => self.connect().await,
+                // Boxed: its state is the largest, and an open stream's future need
+                // not carry it while it waits for bytes.
+                Phase::Connect => Box::pin(self.connect()).await,
                 Phase::Sleep(delay) => {
                     let restart = self.restart.signal.notified();
                     let sleep = self.timer.sleep(delay);
@@ -604,6 +618,47 @@ impl Driver {
                 }
                 Phase::Reading { body, decoder } => self.read(body, decoder).await,
                 Phase::Done => self.done = true,
+            }
+        }
+    }
+
+    /// The next item that needs no waiting: one queued, or the next one the open stream's
+    /// decoder holds (taken one at a time, so that a frame of many events is not queued).
+    fn next_ready(&mut self) -> Option<Item> {
+        if let Some(item) = self.pending.pop_front() {
+            if self.pending.is_empty() {
+                // An idle stream holds no queue: what it queued was an opening or a wait.
+                self.pending = VecDeque::new();
+            }
+            return Some(item);
+        }
+        if !self.decoding {
+            return None;
+        }
+        let Phase::Reading { decoder, .. } = &mut self.phase else {
+            self.decoding = false;
+            return None;
+        };
+        loop {
+            match decoder.next_decoded() {
+                Ok(None) => {
+                    self.session.on_read(decoder);
+                    self.decoding = false;
+                    return None;
+                }
+                Ok(Some(item)) => {
+                    if self.session.on_decoded(decoder, &item) {
+                        self.decoding = false;
+                        self.stop(Stopped::Finished, None);
+                        return self.pending.pop_front();
+                    }
+                    match item {
+                        Decoded::Message(message) => return Some(Item::Event(message)),
+                        Decoded::Comment(comment) => return Some(Item::Comment(comment)),
+                        _ => {}
+                    }
+                }
+                Err(error) => return Some(Item::Error(ClientError::Decode(error))),
             }
         }
     }
@@ -741,9 +796,8 @@ impl Driver {
             Some(Some(Ok(frame))) => {
                 if let Ok(data) = frame.into_data() {
                     decoder.push(&data);
-                    if self.drain(&mut decoder) {
-                        return self.stop(Stopped::Finished, None);
-                    }
+                    // Its items are taken one at a time (`next_ready`) before the next read.
+                    self.decoding = true;
                 }
                 self.phase = Phase::Reading { body, decoder };
                 return;

@@ -169,7 +169,7 @@ pub struct Session {
     terminal: Option<Terminal>,
     replay_post: bool,
     /// Where the current attempt's request went, and how many redirects it followed.
-    current: Option<(Attempt, usize)>,
+    current: Option<Box<(Attempt, usize)>>,
     /// Events delivered on the current connection.
     delivered: usize,
     /// The terminal event came.
@@ -350,7 +350,7 @@ impl Session {
             self.body.clone(),
             &self.last_event_id,
         );
-        self.current = Some((attempt.clone(), 0));
+        self.current = Some(Box::new((attempt.clone(), 0)));
         attempt
     }
 
@@ -369,7 +369,8 @@ impl Session {
     /// session.amend_attempt(attempt);
     /// ```
     pub fn amend_attempt(&mut self, attempt: Attempt) {
-        if let Some((current, _)) = &mut self.current {
+        if let Some(current) = &mut self.current {
+            let (current, _) = &mut **current;
             *current = attempt;
         }
     }
@@ -449,9 +450,10 @@ impl Session {
         wall: SystemTime,
         random: u64,
     ) -> OnResponse {
-        if let Some((attempt, hops)) = self.current.take() {
+        if let Some(current) = self.current.take() {
+            let (attempt, hops) = *current;
             match redirect(status, headers, &attempt.url, &attempt.method) {
-                None => self.current = Some((attempt, hops)),
+                None => self.current = Some(Box::new((attempt, hops))),
                 Some(Err(error)) => return OnResponse::Stop(Stopped::Redirect(error)),
                 Some(Ok(_)) if hops >= MAX_REDIRECTS => {
                     return OnResponse::Stop(Stopped::TooManyRedirects);
@@ -472,13 +474,15 @@ impl Session {
                         headers,
                         body,
                     };
-                    self.current = Some((followed.clone(), hops + 1));
+                    self.current = Some(Box::new((followed.clone(), hops + 1)));
                     return OnResponse::Follow(Box::new(followed));
                 }
             }
         }
         match verdict(status, headers) {
             Verdict::Open => {
+                // Only redirects need the request; an open stream's lifetime is long.
+                self.current = None;
                 self.waits.opened(now);
                 self.delivered = 0;
                 OnResponse::Open

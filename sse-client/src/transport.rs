@@ -5,12 +5,13 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use bytes::Bytes;
+#[cfg(feature = "rustls")]
+use futures_util::future::Either;
 use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-#[cfg(feature = "rustls")]
 use std::sync::Arc;
 
 use crate::request::Attempt;
@@ -63,9 +64,7 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const RESPONSE_TIMEOUT: Duration = Duration::from_secs(30);
 
 #[cfg(feature = "rustls")]
-type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
-#[cfg(not(feature = "rustls"))]
-type Connector = HttpConnector;
+type HttpsClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
 
 /// hyper's client (`hyper-util`'s, on tokio): the default transport. `http` URLs speak
 /// HTTP/1.1 (or HTTP/2 with prior knowledge, [`HyperTransportBuilder::http2_only`]);
@@ -81,7 +80,17 @@ type Connector = HttpConnector;
 /// ```
 #[derive(Clone, Debug)]
 pub struct HyperTransport {
-    client: Client<Connector, Full<Bytes>>,
+    /// Shared by clones: one pool per transport.
+    clients: Arc<Clients>,
+}
+
+/// A transport's clients: one for plain `http`, whose connections stay small, and one for
+/// `https`.
+#[derive(Debug)]
+struct Clients {
+    http: Client<HttpConnector, Full<Bytes>>,
+    #[cfg(feature = "rustls")]
+    https: HttpsClient,
     response_timeout: Duration,
 }
 
@@ -228,61 +237,78 @@ impl HyperTransportBuilder {
     /// # let _ = transport;
     /// ```
     pub fn build(self) -> HyperTransport {
-        let mut http = HttpConnector::new();
-        http.set_connect_timeout(Some(self.connect_timeout));
-        http.set_nodelay(true);
+        let mut connector = HttpConnector::new();
+        connector.set_connect_timeout(Some(self.connect_timeout));
+        connector.set_nodelay(true);
+        let mut client = Client::builder(TokioExecutor::new());
+        client.http2_only(self.http2_only);
         #[cfg(feature = "rustls")]
-        let connector = {
-            http.enforce_http(false);
-            let mut tls = self.tls.map_or_else(mozilla_roots, |tls| (*tls).clone());
+        let https = {
+            let mut connector = connector.clone();
+            connector.enforce_http(false);
+            let mut tls = match self.tls {
+                Some(tls) => (*tls).clone(),
+                None => mozilla_roots().clone(),
+            };
             // hyper-rustls offers the versions it speaks itself.
             tls.alpn_protocols.clear();
             let builder = hyper_rustls::HttpsConnectorBuilder::new()
                 .with_tls_config(tls)
-                .https_or_http();
+                .https_only();
             let builder = if self.http2_only {
                 builder.enable_http2()
             } else {
                 builder.enable_all_versions()
             };
-            builder.wrap_connector(http)
+            client.build(builder.wrap_connector(connector.clone()))
         };
-        #[cfg(not(feature = "rustls"))]
-        let connector = http;
-        let client = Client::builder(TokioExecutor::new())
-            .http2_only(self.http2_only)
-            .build(connector);
         HyperTransport {
-            client,
-            response_timeout: self.response_timeout,
+            clients: Arc::new(Clients {
+                http: client.build(connector),
+                #[cfg(feature = "rustls")]
+                https,
+                response_timeout: self.response_timeout,
+            }),
         }
     }
 }
 
-/// TLS with ring's cryptography and Mozilla's root certificates.
+/// TLS with ring's cryptography and Mozilla's root certificates, made once per process
+/// (each transport's copy shares the roots).
 #[cfg(feature = "rustls")]
-fn mozilla_roots() -> rustls::ClientConfig {
-    let roots = rustls::RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-    };
-    rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .expect("ring supports the default protocol versions")
-        .with_root_certificates(roots)
-        .with_no_client_auth()
+fn mozilla_roots() -> &'static rustls::ClientConfig {
+    static CONFIG: std::sync::OnceLock<rustls::ClientConfig> = std::sync::OnceLock::new();
+    CONFIG.get_or_init(|| {
+        let roots = rustls::RootCertStore {
+            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+        };
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("ring supports the default protocol versions")
+            .with_root_certificates(roots)
+            .with_no_client_auth()
+    })
 }
 
 impl Transport for HyperTransport {
     fn send(&self, attempt: Attempt) -> ResponseFuture {
-        let client = self.client.clone();
-        let timeout = self.response_timeout;
+        let clients = Arc::clone(&self.clients);
         Box::pin(async move {
             let mut request = http::Request::builder()
                 .method(attempt.method)
                 .uri(attempt.url.as_str())
                 .body(Full::new(attempt.body))?;
             *request.headers_mut() = attempt.headers;
-            let response = tokio::time::timeout(timeout, client.request(request))
+            #[cfg(feature = "rustls")]
+            let response = if attempt.url.scheme() == "https" {
+                Either::Left(clients.https.request(request))
+            } else {
+                Either::Right(clients.http.request(request))
+            };
+            #[cfg(not(feature = "rustls"))]
+            let response = clients.http.request(request);
+            let response = tokio::time::timeout(clients.response_timeout, response)
                 .await
                 .map_err(|_| "no response within the response timeout")??;
             Ok(response.map(|body| body.map_err(BoxError::from).boxed()))
