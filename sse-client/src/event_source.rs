@@ -576,6 +576,40 @@ struct Resume {
     stored: Option<String>,
 }
 
+/// What [`take_decoded`] found.
+enum Taken {
+    /// An item for the user: an event, a comment, a decoder error.
+    Item(Item),
+    /// The terminal event of a finite stream.
+    Terminal,
+    /// Nothing more until the next bytes.
+    Empty,
+}
+
+/// The decoder's next item for the user, with `session` told of each thing decoded
+/// (the last event id, `retry:`, the terminal event).
+fn take_decoded(session: &mut Session, decoder: &mut Decoder) -> Taken {
+    loop {
+        match decoder.next_decoded() {
+            Ok(None) => {
+                session.on_read(decoder);
+                return Taken::Empty;
+            }
+            Ok(Some(found)) => {
+                if session.on_decoded(decoder, &found) {
+                    return Taken::Terminal;
+                }
+                match found {
+                    Decoded::Message(message) => return Taken::Item(Item::Event(message)),
+                    Decoded::Comment(comment) => return Taken::Item(Item::Comment(comment)),
+                    _ => {}
+                }
+            }
+            Err(error) => return Taken::Item(Item::Error(ClientError::Decode(error))),
+        }
+    }
+}
+
 struct Driver {
     restart: Restart,
     session: Session,
@@ -639,26 +673,16 @@ impl Driver {
             self.decoding = false;
             return None;
         };
-        loop {
-            match decoder.next_decoded() {
-                Ok(None) => {
-                    self.session.on_read(decoder);
-                    self.decoding = false;
-                    return None;
-                }
-                Ok(Some(item)) => {
-                    if self.session.on_decoded(decoder, &item) {
-                        self.decoding = false;
-                        self.stop(Stopped::Finished, None);
-                        return self.pending.pop_front();
-                    }
-                    match item {
-                        Decoded::Message(message) => return Some(Item::Event(message)),
-                        Decoded::Comment(comment) => return Some(Item::Comment(comment)),
-                        _ => {}
-                    }
-                }
-                Err(error) => return Some(Item::Error(ClientError::Decode(error))),
+        match take_decoded(&mut self.session, decoder) {
+            Taken::Item(item) => Some(item),
+            Taken::Terminal => {
+                self.decoding = false;
+                self.stop(Stopped::Finished, None);
+                self.pending.pop_front()
+            }
+            Taken::Empty => {
+                self.decoding = false;
+                None
             }
         }
     }
@@ -826,27 +850,13 @@ impl Driver {
         }
     }
 
-    /// Queues what the decoder holds; `true` at the terminal event.
+    /// Queues what the decoder holds (at the end of a body); `true` at the terminal event.
     fn drain(&mut self, decoder: &mut Decoder) -> bool {
         loop {
-            match decoder.next_decoded() {
-                Ok(None) => {
-                    self.session.on_read(decoder);
-                    return false;
-                }
-                Ok(Some(item)) => {
-                    if self.session.on_decoded(decoder, &item) {
-                        return true;
-                    }
-                    match item {
-                        Decoded::Message(message) => self.pending.push_back(Item::Event(message)),
-                        Decoded::Comment(comment) => self.pending.push_back(Item::Comment(comment)),
-                        _ => {}
-                    }
-                }
-                Err(error) => self
-                    .pending
-                    .push_back(Item::Error(ClientError::Decode(error))),
+            match take_decoded(&mut self.session, decoder) {
+                Taken::Item(item) => self.pending.push_back(item),
+                Taken::Terminal => return true,
+                Taken::Empty => return false,
             }
         }
     }
