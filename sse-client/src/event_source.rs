@@ -588,6 +588,10 @@ enum Taken {
 
 /// The decoder's next item for the user, with `session` told of each thing decoded
 /// (the last event id, `retry:`, the terminal event).
+// Inlined into both callers: client-bench's small events ran 7% slower (2.81-2.88x the
+// faster peer against 3.04-3.10x) with it as a call that moves each item out in a `Taken`.
+#[allow(clippy::inline_always)]
+#[inline(always)]
 fn take_decoded(session: &mut Session, decoder: &mut Decoder) -> Taken {
     loop {
         match decoder.next_decoded() {
