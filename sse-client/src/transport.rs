@@ -260,7 +260,7 @@ impl HyperTransportBuilder {
             } else {
                 builder.enable_all_versions()
             };
-            client.build(builder.wrap_connector(connector.clone()))
+            client.build(builder.wrap_connector(connector))
         };
         HyperTransport {
             clients: Arc::new(Clients {
