@@ -81,6 +81,9 @@ mod shutdown;
 mod stream;
 mod utf8;
 
+/// The text type of a decoded [`Message`]'s data: a UTF-8 string over [`bytes::Bytes`],
+/// shared rather than copied (from the `bytestring` crate).
+pub use bytestring::ByteString;
 pub use decode::{
     DEFAULT_MAX_EVENT_SIZE, DEFAULT_MAX_LINE_LEN, DecodeError, Decoded, DecodedRef, Decoder,
     Limits, Message, MessageRef,

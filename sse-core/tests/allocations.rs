@@ -103,6 +103,49 @@ fn owned_messages_cost_at_most_one_allocation_each() {
     }
 }
 
+/// Events of 64 KiB of data, one line each or split over 16 lines, as a tool result or an
+/// image arrives from an LLM API; 64 of them.
+fn large_event_streams() -> [Vec<u8>; 2] {
+    let line = "x".repeat(64 * 1024);
+    let single = format!("data: {line}\n\n").repeat(64);
+    let piece = &line[..4 * 1024];
+    let multi = format!("{}\n", format!("data: {piece}\n").repeat(16)).repeat(64);
+    [single.into_bytes(), multi.into_bytes()]
+}
+
+#[test]
+fn owned_messages_share_long_data_instead_of_copying_it() {
+    for stream in large_event_streams() {
+        for (delivery, chunks) in deliveries(&stream) {
+            // The whole stream once, so that the buffers have grown; it ends with an event.
+            let mut decoder = Decoder::new();
+            count_owned(&mut decoder, &chunks);
+            let mut data_bytes = 0;
+            let info = allocation_counter::measure(|| {
+                for chunk in &chunks {
+                    decoder.push(chunk);
+                    while let Some(decoded) = decoder.next_decoded().unwrap() {
+                        if let Decoded::Message(message) = decoded {
+                            data_bytes += message.data().len();
+                        }
+                    }
+                }
+            });
+            // Copies would allocate 64 KiB per message; the buffers, once grown, are reused.
+            assert!(
+                data_bytes >= 64 * 64 * 1024,
+                "{delivery}: {data_bytes} bytes of data"
+            );
+            assert!(
+                info.bytes_total < 64 * 1024,
+                "{delivery}: {} bytes in {} allocations for 64 messages",
+                info.bytes_total,
+                info.count_total
+            );
+        }
+    }
+}
+
 #[test]
 fn borrowed_single_line_messages_cost_no_allocation() {
     for (delivery, chunks) in deliveries(&token_stream()) {

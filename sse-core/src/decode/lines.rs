@@ -13,7 +13,12 @@
 //! one, until what it holds is consumed. The byte buffer is padded
 //! ([`PaddedBytes`]): a short value in it is copied as a fixed-size window.
 
+use std::ops::Range;
+
+use bytestring::ByteString;
+
 use super::padded::PaddedBytes;
+use super::text_buf::TextBuf;
 use crate::scan::{BLOCK, line_ending_mask};
 use crate::utf8::Searched;
 
@@ -24,7 +29,7 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 #[derive(Debug, Default)]
 pub(super) struct LineReader {
     /// What is held while it is all valid UTF-8 ([`Held::Text`]); empty otherwise.
-    text: String,
+    text: TextBuf,
     /// What is held once it holds bytes that are not UTF-8 ([`Held::Bytes`]); empty
     /// otherwise. Padded, so that short values can be copied as a window.
     bytes: PaddedBytes,
@@ -96,6 +101,8 @@ impl LineReader {
         if self.finished {
             return;
         }
+        self.text.reclaim();
+        self.bytes.reclaim();
         let held_before = self.input().len();
         if bytes.len() < SMALL_PUSH {
             let ahead = self.search_ahead(bytes);
@@ -162,12 +169,12 @@ impl LineReader {
         if self.held == Held::Bytes && self.bytes.len() <= RETRY_TEXT_LEN {
             // Back to text once what is held is valid again: checked only while it is short,
             // so that a long line is never checked twice.
-            match String::from_utf8(self.bytes.take()) {
+            match TextBuf::from_utf8(self.bytes.take()) {
                 Ok(text) => {
                     self.text = text;
                     self.held = Held::Text;
                 }
-                Err(error) => self.bytes = error.into_bytes().into(),
+                Err(bytes) => self.bytes = bytes.into(),
             }
         }
         if self.held == Held::Text {
@@ -253,7 +260,7 @@ impl LineReader {
 
     /// Leaves text mode: what is held, the pending bytes, then `bytes`.
     fn switch_to_bytes(&mut self, bytes: &[u8]) {
-        self.bytes = std::mem::take(&mut self.text).into_bytes().into();
+        self.bytes = self.text.take_bytes().into();
         self.bytes
             .extend_from_slice(&self.pending[..self.pending_len]);
         self.pending_len = 0;
@@ -485,10 +492,29 @@ impl LineReader {
         }
         if self.held == Held::Text {
             // `consumed` is a line start or just after a BOM: a character boundary.
-            self.text.drain(..consumed);
+            self.text.drop_front(consumed);
         } else {
             self.bytes.drop_front(consumed);
         }
+        self.rebase(consumed);
+    }
+
+    /// Cuts off the consumed bytes, as [`compact`](Self::compact) drops them, and hands out
+    /// `range` of them as text without a copy: checked as UTF-8 in byte mode, and copied
+    /// with each invalid sequence replaced if it is not.
+    pub(super) fn split_consumed(&mut self, range: Range<usize>) -> ByteString {
+        let consumed = self.start;
+        let text = if self.held == Held::Text {
+            self.text.split_front(consumed, range)
+        } else {
+            super::text_buf::shared_text(self.bytes.split_front(consumed, range))
+        };
+        self.rebase(consumed);
+        text
+    }
+
+    /// Moves what is known about the input back by `consumed` bytes, dropped from its front.
+    fn rebase(&mut self, consumed: usize) {
         self.start = 0;
         self.scanned = self.scanned.saturating_sub(consumed);
         if self.mask_base >= consumed {

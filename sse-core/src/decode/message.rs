@@ -3,6 +3,8 @@
 use std::borrow::Cow;
 use std::time::Duration;
 
+use bytestring::ByteString;
+
 /// The event type a message has when the stream set none.
 const DEFAULT_EVENT_TYPE: &str = "message";
 
@@ -36,6 +38,11 @@ pub enum Decoded {
 
 /// An event as a client receives it: its type, its data and the stream's last event id.
 ///
+/// Long data (over 512 bytes) that a decoder delivers is not a copy: it shares the
+/// decoder's buffer (a reference-counted [`ByteString`]), which is reused once the messages
+/// cut from it are dropped. A message kept for long keeps that buffer; copy what you keep
+/// (`message.data().to_owned()`) where that matters.
+///
 /// # Example
 ///
 /// ```
@@ -51,8 +58,39 @@ pub enum Decoded {
 pub struct Message {
     /// Empty for the default type, so that `event: message` and no `event` line compare equal.
     event_type: String,
-    data: String,
+    data: MessageData,
     last_event_id: String,
+}
+
+/// A message's data: copied, where it is short, or shared with the decoder's buffer.
+#[derive(Clone, Debug)]
+pub(super) enum MessageData {
+    Copied(String),
+    Shared(ByteString),
+}
+
+impl MessageData {
+    #[inline]
+    fn as_str(&self) -> &str {
+        match self {
+            Self::Copied(text) => text,
+            Self::Shared(text) => text,
+        }
+    }
+}
+
+impl PartialEq for MessageData {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for MessageData {}
+
+impl std::hash::Hash for MessageData {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
 }
 
 impl Message {
@@ -69,10 +107,18 @@ impl Message {
         data: impl Into<String>,
         last_event_id: impl Into<String>,
     ) -> Self {
-        Self::from_parts(event_type.into(), data.into(), last_event_id.into())
+        Self::from_parts(
+            event_type.into(),
+            MessageData::Copied(data.into()),
+            last_event_id.into(),
+        )
     }
 
-    pub(crate) fn from_parts(mut event_type: String, data: String, last_event_id: String) -> Self {
+    pub(super) fn from_parts(
+        mut event_type: String,
+        data: MessageData,
+        last_event_id: String,
+    ) -> Self {
         if event_type == DEFAULT_EVENT_TYPE {
             event_type.clear();
         }
@@ -107,7 +153,7 @@ impl Message {
     /// assert_eq!(ssekit_core::Message::new("", "a\nb", "").data(), "a\nb");
     /// ```
     pub fn data(&self) -> &str {
-        &self.data
+        self.data.as_str()
     }
 
     /// The stream's last event id when this event was delivered: the last `id` field seen so
@@ -122,16 +168,23 @@ impl Message {
         &self.last_event_id
     }
 
-    /// Takes the data out, without copying it.
+    /// Takes the data out, without copying it (long data shares the decoder's buffer). A [`ByteString`] derefs to `str`, and its
+    /// [`into_bytes`](ByteString::into_bytes) gives the [`bytes::Bytes`] under it.
     ///
     /// # Example
     ///
     /// ```
-    /// let data: String = ssekit_core::Message::new("", "payload", "").into_data();
+    /// use ssekit_core::ByteString;
+    ///
+    /// let data: ByteString = ssekit_core::Message::new("", "payload", "").into_data();
     /// assert_eq!(data, "payload");
+    /// assert_eq!(String::from(data), "payload");
     /// ```
-    pub fn into_data(self) -> String {
-        self.data
+    pub fn into_data(self) -> ByteString {
+        match self.data {
+            MessageData::Copied(text) => text.into(),
+            MessageData::Shared(text) => text,
+        }
     }
 }
 
@@ -283,7 +336,7 @@ impl<'a> MessageRef<'a> {
     pub fn into_owned(self) -> Message {
         Message::from_parts(
             self.event_type.into_owned(),
-            self.data.into_owned(),
+            MessageData::Copied(self.data.into_owned()),
             self.last_event_id.to_owned(),
         )
     }

@@ -6,6 +6,7 @@ mod limits;
 mod lines;
 mod message;
 mod padded;
+mod text_buf;
 
 pub use decoder::Decoder;
 pub use error::DecodeError;

@@ -1,5 +1,9 @@
 //! A byte buffer that can always be read a little past its end.
 
+use std::ops::Range;
+
+use bytes::{Buf, Bytes, BytesMut};
+
 /// How many bytes past the end of a [`PaddedBytes`] can be read.
 pub(super) const PAD: usize = 32;
 
@@ -7,10 +11,13 @@ pub(super) const PAD: usize = 32;
 /// can be read from any position before the end, so that short values are copied with one
 /// fixed-size move instead of a `memcpy` call of their own length.
 ///
-/// The backing vector is either empty or holds the bytes and then the padding.
+/// The backing buffer is either empty or holds the bytes and then the padding.
 #[derive(Debug, Default)]
 pub(super) struct PaddedBytes {
-    buf: Vec<u8>,
+    buf: BytesMut,
+    /// As in [`TextBuf`](super::text_buf::TextBuf): the room to take back at
+    /// [`reclaim`](Self::reclaim).
+    room_before_split: usize,
 }
 
 impl PaddedBytes {
@@ -38,6 +45,17 @@ impl PaddedBytes {
         self.buf.extend_from_slice(&[0; PAD]);
     }
 
+    /// Cuts off the first `len` bytes and hands out `range` of them, sharing this buffer's
+    /// allocation; the rest stays.
+    pub(super) fn split_front(&mut self, len: usize, range: Range<usize>) -> Bytes {
+        assert!(len <= self.len());
+        self.room_before_split = self.buf.capacity();
+        let mut front = self.buf.split_to(len);
+        front.truncate(range.end);
+        front.advance(range.start);
+        front.freeze()
+    }
+
     /// Room for `additional` more bytes, and the padding.
     pub(super) fn reserve(&mut self, additional: usize) {
         self.buf.reserve(additional + PAD);
@@ -51,6 +69,18 @@ impl PaddedBytes {
         self.buf.clear();
     }
 
+    /// As [`TextBuf::reclaim`](super::text_buf::TextBuf::reclaim).
+    #[inline]
+    pub(super) fn reclaim(&mut self) {
+        if self.room_before_split != 0 {
+            let wanted = self.room_before_split.saturating_sub(self.buf.len());
+            // Where pieces are still held, the room is taken back later, or a new
+            // allocation made, as `BytesMut` does when it grows.
+            let _reclaimed = self.buf.try_reclaim(wanted);
+            self.room_before_split = 0;
+        }
+    }
+
     /// Drops the first `len` bytes; the rest moves to the front of the same allocation.
     pub(super) fn drop_front(&mut self, len: usize) {
         let held = self.buf.len();
@@ -58,19 +88,23 @@ impl PaddedBytes {
         self.buf.truncate(held - len);
     }
 
-    /// The bytes as a vector, leaving this empty.
-    pub(super) fn take(&mut self) -> Vec<u8> {
+    /// The bytes, leaving this empty.
+    pub(super) fn take(&mut self) -> BytesMut {
         let len = self.len();
+        self.room_before_split = 0;
         let mut bytes = std::mem::take(&mut self.buf);
         bytes.truncate(len);
         bytes
     }
 }
 
-impl From<Vec<u8>> for PaddedBytes {
-    fn from(mut buf: Vec<u8>) -> Self {
+impl From<BytesMut> for PaddedBytes {
+    fn from(mut buf: BytesMut) -> Self {
         buf.extend_from_slice(&[0; PAD]);
-        Self { buf }
+        Self {
+            buf,
+            room_before_split: 0,
+        }
     }
 }
 
@@ -90,9 +124,14 @@ mod tests {
         bytes.drop_front(2);
         assert_eq!(bytes.as_slice(), b"cdef");
         assert_eq!(bytes.window(3, PAD + 1).map(|w| w[0]), Some(b'f'));
-        assert_eq!(bytes.take(), b"cdef");
+        assert_eq!(bytes.split_front(3, 1..3), &b"de"[..]);
+        assert_eq!(
+            (bytes.as_slice(), bytes.window(0, PAD + 1).map(|w| w[0])),
+            (&b"f"[..], Some(b'f'))
+        );
+        assert_eq!(&bytes.take()[..], b"f");
         assert_eq!(bytes.len(), 0);
-        let bytes = PaddedBytes::from(b"xy".to_vec());
+        let bytes = PaddedBytes::from(BytesMut::from(&b"xy"[..]));
         assert_eq!((bytes.as_slice(), bytes.len()), (&b"xy"[..], 2));
     }
 }
