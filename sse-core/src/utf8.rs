@@ -11,67 +11,16 @@ const PIECE: usize = 256;
 
 /// `bytes` as text, if they are UTF-8: the same answer as `str::from_utf8(bytes).ok()`.
 #[inline]
-pub(crate) fn to_str(bytes: &[u8]) -> Option<&str> {
-    to_str_past_ascii(bytes, 0)
-}
-
-/// [`to_str`], where this module's own checks found `bytes[..known_ascii]` to be ASCII.
-#[inline]
 #[allow(unsafe_code)]
-fn to_str_past_ascii(bytes: &[u8], known_ascii: usize) -> Option<&str> {
-    let known_ascii = known_ascii.min(bytes.len());
-    let ascii_len = known_ascii + ascii_prefix_len(&bytes[known_ascii..]);
+pub(crate) fn to_str(bytes: &[u8]) -> Option<&str> {
+    let ascii_len = ascii_prefix_len(bytes);
     if ascii_len < bytes.len() {
         std::str::from_utf8(&bytes[ascii_len..]).ok()?;
     }
-    // SAFETY: `bytes[..ascii_len]` is ASCII (`known_ascii` comes from this module's checks
-    // of these bytes, the rest from `ascii_prefix_len`; both tested against `is_ascii`) and
-    // `str::from_utf8` accepted what follows. ASCII bytes are UTF-8, and an ASCII byte ends
-    // any character before it, so the two together are UTF-8.
+    // SAFETY: `bytes[..ascii_len]` is ASCII (`ascii_prefix_len`, tested against `is_ascii`)
+    // and `str::from_utf8` accepted what follows. ASCII bytes are UTF-8, and an ASCII byte
+    // ends any character before it, so the two together are UTF-8.
     Some(unsafe { std::str::from_utf8_unchecked(bytes) })
-}
-
-/// Bytes searched for their first line ending, and what the same pass saw of ASCII: within
-/// a long line, a push is searched and then checked as UTF-8, two passes over bytes that
-/// come from memory the first time. With AVX2 they are one pass, which over 16 KiB pieces of
-/// 8 MiB (more than fits in the caches but the last) runs at 87-90 GB/s, against 61-65 for
-/// `memchr2` then the ASCII check, and 95-98 for `memchr2` alone.
-pub(crate) struct Searched<'a> {
-    bytes: &'a [u8],
-    line_ending: usize,
-    /// `bytes[..ascii_len]` is ASCII.
-    ascii_len: usize,
-}
-
-impl<'a> Searched<'a> {
-    /// Searches `bytes` for a CR or LF, checking ASCII on the way where AVX2 is there.
-    pub(crate) fn new(bytes: &'a [u8]) -> Self {
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
-            let (line_ending, ascii_len) = avx2::line_ending_and_ascii(bytes);
-            return Self {
-                bytes,
-                line_ending,
-                ascii_len,
-            };
-        }
-        Self {
-            bytes,
-            line_ending: memchr::memchr2(b'\r', b'\n', bytes).unwrap_or(bytes.len()),
-            ascii_len: 0,
-        }
-    }
-
-    /// Where the first CR or LF is, or the length if there is none.
-    pub(crate) fn line_ending(&self) -> usize {
-        self.line_ending
-    }
-
-    /// The first `len` bytes as text, if they are UTF-8, checking only what the search did
-    /// not see to be ASCII.
-    pub(crate) fn prefix_to_str(&self, len: usize) -> Option<&'a str> {
-        to_str_past_ascii(&self.bytes[..len], self.ascii_len)
-    }
 }
 
 /// The length of a run of ASCII at the start of `bytes`: all of `bytes` when it is ASCII,
@@ -115,79 +64,9 @@ fn portable_ascii_prefix_len(bytes: &[u8]) -> usize {
 #[cfg(target_arch = "x86_64")]
 #[allow(unsafe_code)]
 mod avx2 {
-    use std::arch::x86_64::{
-        __m256i, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_movemask_epi8, _mm256_or_si256,
-        _mm256_set1_epi8, _mm256_setzero_si256,
-    };
+    use std::arch::x86_64::{__m256i, _mm256_loadu_si256, _mm256_movemask_epi8, _mm256_or_si256};
 
     const BLOCK: usize = 128;
-
-    /// CR and LF as the signed bytes AVX2 compares.
-    const CR: i8 = 0x0D;
-    const LF: i8 = 0x0A;
-
-    /// Where the first CR or LF of `bytes` is (or its length), and how many bytes at its
-    /// start are known to be ASCII: the blocks searched, if they all are, or none. Only
-    /// where the processor has AVX2, which the caller has checked.
-    pub(super) fn line_ending_and_ascii(bytes: &[u8]) -> (usize, usize) {
-        debug_assert!(std::arch::is_x86_feature_detected!("avx2"));
-        // SAFETY: the caller checked that this processor has AVX2.
-        unsafe { search_with_avx2(bytes) }
-    }
-
-    #[target_feature(enable = "avx2")]
-    fn search_with_avx2(bytes: &[u8]) -> (usize, usize) {
-        let (cr, lf) = (_mm256_set1_epi8(CR), _mm256_set1_epi8(LF));
-        let line_endings = |lane: __m256i| {
-            _mm256_or_si256(_mm256_cmpeq_epi8(lane, cr), _mm256_cmpeq_epi8(lane, lf))
-        };
-        let bits =
-            |lane: __m256i| u64::from(u32::from_ne_bytes(_mm256_movemask_epi8(lane).to_ne_bytes()));
-        let mut high_bits = _mm256_setzero_si256();
-        let mut blocks = bytes.chunks_exact(BLOCK);
-        let mut start = 0;
-        for block in &mut blocks {
-            let lanes = lanes(block.try_into().expect("blocks of 128 bytes"));
-            high_bits = _mm256_or_si256(
-                high_bits,
-                _mm256_or_si256(
-                    _mm256_or_si256(lanes[0], lanes[1]),
-                    _mm256_or_si256(lanes[2], lanes[3]),
-                ),
-            );
-            let ends = lanes.map(line_endings);
-            let any = _mm256_or_si256(
-                _mm256_or_si256(ends[0], ends[1]),
-                _mm256_or_si256(ends[2], ends[3]),
-            );
-            if _mm256_movemask_epi8(any) != 0 {
-                let low = bits(ends[0]) | (bits(ends[1]) << 32);
-                let high = bits(ends[2]) | (bits(ends[3]) << 32);
-                let offset = if low != 0 {
-                    low.trailing_zeros()
-                } else {
-                    64 + high.trailing_zeros()
-                };
-                let ascii = if _mm256_movemask_epi8(high_bits) == 0 {
-                    start + BLOCK
-                } else {
-                    0
-                };
-                return (start + offset as usize, ascii);
-            }
-            start += BLOCK;
-        }
-        let rest = blocks.remainder();
-        let line_ending = memchr::memchr2(b'\r', b'\n', rest).map_or(bytes.len(), |at| start + at);
-        let ascii = if _mm256_movemask_epi8(high_bits) != 0 {
-            0
-        } else if rest.is_ascii() {
-            bytes.len()
-        } else {
-            start
-        };
-        (line_ending, ascii)
-    }
 
     /// Only where the processor has AVX2, which the caller has checked.
     pub(super) fn ascii_prefix_len(bytes: &[u8]) -> usize {
@@ -313,50 +192,6 @@ mod tests {
     }
 
     #[test]
-    fn a_search_finds_the_first_line_ending_and_knows_only_ascii_as_ascii() {
-        let others: [&[u8]; 4] = [b"\xC3\xA9", "€".as_bytes(), b"\xFF", b"\xE2\x82"];
-        // Under Miri (scripts/miri), the lengths that reach each path of the AVX2 search
-        // and its remainder, and a coarser step through the prefixes.
-        let (lens, step): (&[usize], usize) = if cfg!(miri) {
-            (&[0, 1, 127, 128, 129, 257], 61)
-        } else {
-            (&[0, 1, 127, 128, 129, 255, 256, 300, 1000], 7)
-        };
-        for &len in lens {
-            for ending in [
-                None,
-                Some(0),
-                Some(1),
-                Some(len / 2),
-                Some(len.saturating_sub(1)),
-            ] {
-                for other in [None, Some(0), Some(len / 3), Some(len.saturating_sub(2))] {
-                    for sample in others {
-                        let mut bytes = vec![b'x'; len];
-                        if let Some(at) = other.filter(|&at| at + sample.len() <= len) {
-                            bytes[at..at + sample.len()].copy_from_slice(sample);
-                        }
-                        if let Some(at) = ending.filter(|&at| at < len) {
-                            bytes[at] = if at % 2 == 0 { b'\n' } else { b'\r' };
-                        }
-                        let searched = Searched::new(&bytes);
-                        let first = memchr::memchr2(b'\r', b'\n', &bytes).unwrap_or(len);
-                        assert_eq!(searched.line_ending(), first, "{len} {ending:?} {other:?}");
-                        assert!(bytes[..searched.ascii_len].is_ascii(), "{len} {other:?}");
-                        for end in (0..=len).step_by(step).chain([len]) {
-                            assert_eq!(
-                                searched.prefix_to_str(end),
-                                std::str::from_utf8(&bytes[..end]).ok(),
-                                "{len} {ending:?} {other:?} {end}"
-                            );
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    #[test]
     fn the_word_check_sees_a_byte_over_127_wherever_it_is() {
         for len in 0..=40 {
             let mut bytes = vec![b'\x7F'; len];
@@ -369,11 +204,11 @@ mod tests {
         }
     }
 
-    /// `scripts/miri` runs these tests a second time with AVX2 on: then the AVX2 search is
+    /// `scripts/miri` runs these tests a second time with AVX2 on: then the AVX2 check is
     /// the one they reach.
     #[test]
     #[cfg(all(miri, target_arch = "x86_64", target_feature = "avx2"))]
-    fn under_miri_with_avx2_on_the_avx2_search_is_the_one_taken() {
+    fn under_miri_with_avx2_on_the_avx2_check_is_the_one_taken() {
         assert!(std::arch::is_x86_feature_detected!("avx2"));
     }
 

@@ -101,21 +101,25 @@ pub fn llm_tokens(scale: Scale) -> Corpus {
     corpus("A llm-tokens", text, events, data_bytes)
 }
 
-/// (B) Large: 128 events, each one 64 KiB data line.
+/// (B) Large: 48 events, each one data line of 64 to 256 KiB (a tool result or an image
+/// from an LLM API, base64).
 pub fn large(scale: Scale) -> Corpus {
     const BASE64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut rng = Rng::new(0xB);
     let events = match scale {
-        Scale::Full => 128,
+        Scale::Full => 48,
         Scale::Smoke => 4,
     };
     let mut text = String::new();
+    let mut data_bytes = 0;
     for _ in 0..events {
+        let len = 64 * 1024 + rng.below(192 * 1024 + 1);
         text.push_str("data: ");
-        text.extend((0..64 * 1024).map(|_| char::from(BASE64[rng.below(64)])));
+        text.extend((0..len).map(|_| char::from(BASE64[rng.below(64)])));
         text.push_str("\n\n");
+        data_bytes += len;
     }
-    corpus("B large", text, events, events * 64 * 1024)
+    corpus("B large", text, events, data_bytes)
 }
 
 /// (C) Mixed fields with CRLF endings: `id`, `event`, 3 to 5 `data` lines (some starting

@@ -20,7 +20,6 @@ use bytestring::ByteString;
 use super::padded::PaddedBytes;
 use super::text_buf::TextBuf;
 use crate::scan::{BLOCK, line_ending_mask};
-use crate::utf8::Searched;
 
 /// The UTF-8 byte order mark, dropped once at the very start of a stream.
 const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -113,19 +112,11 @@ impl LineReader {
         }
     }
 
-    /// [`push`](Self::push) of a push held as text if it is UTF-8. Within a long line, the
-    /// search ahead of the copy is [`Searched`]: it checks ASCII in the same pass, and the
-    /// UTF-8 check of the push starts past what it saw.
+    /// [`push`](Self::push) of a push held as text if it is UTF-8.
     #[inline(never)]
     fn push_large(&mut self, bytes: &[u8], held_before: usize) {
-        let searched =
-            (self.held == Held::Text && self.searches_ahead(bytes) && self.in_long_line(bytes))
-                .then(|| Searched::new(bytes));
-        let ahead = match &searched {
-            Some(searched) => Some(Ahead::Clear(searched.line_ending())),
-            None => self.search_ahead(bytes),
-        };
-        self.append_large(bytes, searched.as_ref());
+        let ahead = self.search_ahead(bytes);
+        self.append_large(bytes);
         self.take_ahead(ahead, held_before, bytes.len());
     }
 
@@ -163,9 +154,8 @@ impl LineReader {
         }
     }
 
-    /// Appends a larger push, as text if what is held and the push are UTF-8; `searched` is
-    /// what the search ahead of the push learned of all of it.
-    fn append_large(&mut self, bytes: &[u8], searched: Option<&Searched<'_>>) {
+    /// Appends a larger push, as text if what is held and the push are UTF-8.
+    fn append_large(&mut self, bytes: &[u8]) {
         if self.held == Held::Bytes && self.bytes.len() <= RETRY_TEXT_LEN {
             // Back to text once what is held is valid again: checked only while it is short,
             // so that a long line is never checked twice.
@@ -178,7 +168,7 @@ impl LineReader {
             }
         }
         if self.held == Held::Text {
-            self.push_text(bytes, searched);
+            self.push_text(bytes);
         } else {
             self.bytes.extend_from_slice(bytes);
         }
@@ -222,12 +212,9 @@ impl LineReader {
     }
 
     /// Appends `bytes` in text mode: valid UTF-8 joins the text, a code point cut at the end
-    /// waits in `pending`, anything else switches to bytes. `searched` is what a search of
-    /// all of `bytes` saw of them.
-    fn push_text(&mut self, mut bytes: &[u8], mut searched: Option<&Searched<'_>>) {
+    /// waits in `pending`, anything else switches to bytes.
+    fn push_text(&mut self, mut bytes: &[u8]) {
         if self.pending_len > 0 {
-            // What was searched is all of `bytes`; their start goes to the pending bytes.
-            searched = None;
             let width = utf8_width(self.pending[0]);
             let take = (width - self.pending_len).min(bytes.len());
             self.pending[self.pending_len..self.pending_len + take].copy_from_slice(&bytes[..take]);
@@ -243,11 +230,7 @@ impl LineReader {
             }
         }
         let cut = incomplete_tail_start(bytes);
-        let text = match searched {
-            Some(searched) => searched.prefix_to_str(cut),
-            None => crate::utf8::to_str(&bytes[..cut]),
-        };
-        match text {
+        match crate::utf8::to_str(&bytes[..cut]) {
             Some(text) => {
                 self.text.push_str(text);
                 let tail = &bytes[cut..];
@@ -620,8 +603,8 @@ mod tests {
     #[test]
     fn long_lines_pushed_in_large_pieces_end_where_they_end() {
         // Lines long enough for the search ahead of a push, with every ending, pushed in
-        // pieces that are held as text: ASCII, with a character of two bytes (searched and
-        // checked in one pass), or with a byte that is not UTF-8 (then held as bytes).
+        // pieces that are held as text: ASCII, with a character of two bytes,
+        // or with a byte that is not UTF-8 (then held as bytes).
         for other in [&b""[..], "\u{e9}".as_bytes(), b"\xFF"] {
             let mut text = Vec::new();
             let mut expected = Vec::new();

@@ -63,9 +63,9 @@ where
 
 pub fn encoders() -> Vec<(&'static str, EncodeFn)> {
     vec![
-        ("sse-core/encode_into", ours::encode_into as EncodeFn),
-        ("sse-core/encode_ref", ours::encode_ref),
-        ("sse-core/encode_stream", ours::encode_stream),
+        ("ssekit-core/encode_into", ours::encode_into as EncodeFn),
+        ("ssekit-core/encode_ref", ours::encode_ref),
+        ("ssekit-core/encode_stream", ours::encode_stream),
         ("sse-stream", sse_stream::encode),
         ("actix-web-lab", actix_web_lab::encode),
         ("axum/Sse", axum_sse::encode),
@@ -75,9 +75,9 @@ pub fn encoders() -> Vec<(&'static str, EncodeFn)> {
 
 pub fn decoders() -> Vec<(&'static str, DecodeFn)> {
     vec![
-        ("sse-core/sans-io", ours::decode_sans_io as DecodeFn),
-        ("sse-core/sans-io-borrowed", ours::decode_borrowed),
-        ("sse-core/stream", ours::decode_stream),
+        ("ssekit-core/sans-io", ours::decode_sans_io as DecodeFn),
+        ("ssekit-core/sans-io-borrowed", ours::decode_borrowed),
+        ("ssekit-core/stream", ours::decode_stream),
         ("sse-stream", sse_stream::decode),
         ("sseer", sseer::decode),
         ("sse-parse", sse_parse::decode),
