@@ -4,36 +4,17 @@
 
 mod common;
 
-use std::net::SocketAddr;
-use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
+use common::TalkProcess;
 use ssekit_core::Message;
 use ssekit_testing::{Get, RedisServer};
 
 const INTERVAL_MS: u64 = 200;
 
 /// A `talk` binary on the Redis at `url`, killed when dropped.
-struct Instance {
-    child: Child,
-    address: SocketAddr,
-}
-
-impl Instance {
-    fn start(url: &str) -> Self {
-        let interval = INTERVAL_MS.to_string();
-        let mut talk = Command::new(env!("CARGO_BIN_EXE_talk"));
-        talk.args(["--port", "0", "--interval-ms", &interval, "--redis", url]);
-        let (child, address) = common::spawn_server(&mut talk);
-        Self { child, address }
-    }
-}
-
-impl Drop for Instance {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+fn start_instance(url: &str) -> TalkProcess {
+    TalkProcess::start(&["--interval-ms", &INTERVAL_MS.to_string(), "--redis", url])
 }
 
 fn seen(message: &Message) -> (u64, String) {
@@ -46,10 +27,10 @@ fn seen(message: &Message) -> (u64, String) {
 #[tokio::test]
 async fn two_instances_serve_one_sequence_and_a_client_moves_between_them() {
     let redis = RedisServer::start();
-    let a = Instance::start(&redis.url());
-    let b = Instance::start(&redis.url());
-    let mut on_a = Get::event_stream("/talk").send(a.address).await;
-    let mut on_b = Get::event_stream("/talk").send(b.address).await;
+    let a = start_instance(&redis.url());
+    let b = start_instance(&redis.url());
+    let mut on_a = Get::event_stream("/talk").send(a.address()).await;
+    let mut on_b = Get::event_stream("/talk").send(b.address()).await;
 
     // Both timers run (each instance has a listener), yet each interval gets one event: the
     // ticks of one interval share an idempotency key.
@@ -80,7 +61,7 @@ async fn two_instances_serve_one_sequence_and_a_client_moves_between_them() {
     let (resume_after, _) = from_a[from_a.len() / 2].clone();
     let mut moved = Get::event_stream("/talk")
         .header("last-event-id", resume_after.to_string().as_bytes())
-        .send(b.address)
+        .send(b.address())
         .await;
     let expected: Vec<(u64, String)> = from_a[from_a.len() / 2 + 1..].to_vec();
     let mut got = Vec::new();

@@ -1,11 +1,14 @@
 //! A real HTTP client for event streams: hyper over a loopback TCP connection, HTTP/1.1 or
-//! HTTP/2 with prior knowledge, decoding the body with `ssekit-core` as it arrives.
+//! HTTP/2 with prior knowledge, decoding the body with `ssekit-core` as it arrives (and
+//! decompressing it first, as it arrives, for a request that asked for gzip).
 
 use std::collections::VecDeque;
+use std::io::Write;
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use bytes::Bytes;
+use flate2::write::GzDecoder;
 use http::header::{HeaderName, HeaderValue};
 use http::{HeaderMap, Request, StatusCode};
 use http_body_util::{BodyExt, Empty};
@@ -33,6 +36,7 @@ pub struct Get {
     path: String,
     headers: Vec<(HeaderName, HeaderValue)>,
     protocol: Protocol,
+    gzip: bool,
 }
 
 impl Get {
@@ -47,6 +51,7 @@ impl Get {
             path: path.to_string(),
             headers: Vec::new(),
             protocol: Protocol::Http1,
+            gzip: false,
         }
     }
 
@@ -56,6 +61,14 @@ impl Get {
         let value = HeaderValue::from_bytes(value).expect("a header value HTTP allows");
         self.headers.push((HeaderName::from_static(name), value));
         self
+    }
+
+    /// Asks for a gzipped body (`Accept-Encoding: gzip`), and decompresses one as it
+    /// arrives. Without it, a body is decoded as it comes, whatever its encoding.
+    #[must_use]
+    pub fn accept_gzip(mut self) -> Self {
+        self.gzip = true;
+        self.header("accept-encoding", b"gzip")
     }
 
     /// Sends it over this protocol instead.
@@ -120,6 +133,11 @@ impl Get {
         let (parts, body) = response.expect("a response").into_parts();
         let mut decoder = Decoder::with_limits(Limits::unlimited());
         decoder.set_emit_comments(true);
+        let gzipped = parts
+            .headers
+            .get(http::header::CONTENT_ENCODING)
+            .is_some_and(|encoding| encoding == "gzip");
+        let gunzip = (self.gzip && gzipped).then(|| GzDecoder::new(Vec::new()));
         Response {
             status: parts.status,
             headers: parts.headers,
@@ -128,6 +146,7 @@ impl Get {
             decoder,
             decoded: VecDeque::new(),
             body_frames: 0,
+            gunzip,
             _connection: CloseOnDrop(connection),
         }
     }
@@ -156,6 +175,8 @@ pub struct Response {
     decoder: Decoder,
     decoded: VecDeque<Decoded>,
     body_frames: usize,
+    /// For a body sent with `Content-Encoding: gzip` to a request that asked for it.
+    gunzip: Option<GzDecoder<Vec<u8>>>,
     /// Held for its `Drop`: the connection closes with the response.
     _connection: CloseOnDrop,
 }
@@ -244,7 +265,16 @@ impl Response {
                 Some(Ok(frame)) => {
                     if let Ok(data) = frame.into_data() {
                         self.body_frames += 1;
-                        self.decoder.push(&data);
+                        match &mut self.gunzip {
+                            None => self.decoder.push(&data),
+                            Some(gunzip) => {
+                                // The flush hands on all that the bytes so far decompress to.
+                                gunzip.write_all(&data).expect("a gzip body");
+                                gunzip.flush().expect("a gzip body");
+                                self.decoder.push(gunzip.get_ref());
+                                gunzip.get_mut().clear();
+                            }
+                        }
                         while let Some(item) = self.decoder.next_decoded().expect("no limits") {
                             self.decoded.push_back(item);
                         }

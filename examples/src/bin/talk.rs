@@ -1,11 +1,15 @@
 //! `talk`: the `/talk` server of the original document, on this library.
 //!
 //! ```text
-//! cargo run -p examples --bin talk -- [--port N] [--interval-ms N] [--framework axum|warp] [--redis URL]
+//! cargo run -p examples --bin talk -- [--port N] [--interval-ms N] [--keep-alive-ms N]
+//!     [--framework axum|warp] [--redis URL]
 //! ```
 //!
 //! With `--redis`, the events go through that Redis: every instance given the same URL
 //! serves the same sequence, and a page resumes on any of them.
+//!
+//! `--keep-alive-ms N` sends a comment on a stream that has been quiet for N ms (15000 by
+//! default, under the 60 s after which nginx cuts a silent stream); 0 sends none.
 //!
 //! `--port` falls back to `$PORT`, then 8080; `--interval-ms` to `$TALK_INTERVAL_MS`, then
 //! 5000. It listens on 127.0.0.1, prints the URL to open, and shuts down gracefully on
@@ -20,9 +24,10 @@ use examples::signal::interrupted_or_terminated;
 use examples::talk::{self, Framework, Talk};
 use ssekit_core::Shutdown;
 
-const USAGE: &str = "usage: talk [--port N] [--interval-ms N] [--framework axum|warp] [--redis URL]
+const USAGE: &str = "usage: talk [--port N] [--interval-ms N] [--keep-alive-ms N] [--framework axum|warp] [--redis URL]
   --port N          port to listen on, on 127.0.0.1 (default: $PORT, or 8080)
   --interval-ms N   time between events (default: $TALK_INTERVAL_MS, or 5000)
+  --keep-alive-ms N a comment on a stream quiet for N ms, so that proxies keep it; 0: none (default: 15000)
   --framework F     axum or warp: the same server through either adapter (default: axum)
   --redis URL       share the events through this Redis (redis://host:port/db) with other instances";
 
@@ -31,6 +36,8 @@ const USAGE: &str = "usage: talk [--port N] [--interval-ms N] [--framework axum|
 struct Options {
     port: u16,
     interval: Duration,
+    /// `None`: no keep-alive comments.
+    keep_alive: Option<Duration>,
     framework: Framework,
     redis: Option<String>,
 }
@@ -43,6 +50,7 @@ fn options(
 ) -> Result<Option<Options>, String> {
     let mut port = env("PORT");
     let mut interval = env("TALK_INTERVAL_MS");
+    let mut keep_alive = None;
     let mut framework = None;
     let mut redis = None;
     let mut args = args.into_iter();
@@ -51,6 +59,7 @@ fn options(
             "-h" | "--help" => return Ok(None),
             "--port" => &mut port,
             "--interval-ms" => &mut interval,
+            "--keep-alive-ms" => &mut keep_alive,
             "--framework" => &mut framework,
             "--redis" => &mut redis,
             _ => return Err(format!("unknown argument {flag}")),
@@ -65,6 +74,15 @@ fn options(
         Ok(ms) if ms > 0 => Ok(ms),
         _ => Err(format!("not a positive number of milliseconds: {ms}")),
     })?;
+    let keep_alive = match keep_alive.as_deref().map(str::parse::<u64>) {
+        None => Some(ssekit_core::DEFAULT_KEEP_ALIVE_INTERVAL),
+        Some(Ok(0)) => None,
+        Some(Ok(ms)) => Some(Duration::from_millis(ms)),
+        Some(Err(_)) => {
+            let value = keep_alive.unwrap_or_default();
+            return Err(format!("not a number of milliseconds: {value}"));
+        }
+    };
     let framework = match framework.as_deref() {
         None | Some("axum") => Framework::Axum,
         Some("warp") => Framework::Warp,
@@ -73,6 +91,7 @@ fn options(
     Ok(Some(Options {
         port,
         interval: Duration::from_millis(interval_ms),
+        keep_alive,
         framework,
         redis,
     }))
@@ -99,11 +118,16 @@ async fn main() -> ExitCode {
             }
         },
     };
+    let talk = talk.keep_alive(options.keep_alive);
     let shared = options.redis.as_ref().map_or_else(String::new, |url| {
         format!(", shared through Redis at {url}")
     });
+    let keep_alive = talk.keep_alive_interval().map_or_else(
+        || "no keep-alive".to_string(),
+        |interval| format!("keep-alive after {} ms", interval.as_millis()),
+    );
     println!(
-        "talk is serving through {:?}, an event every {} ms{shared}: open {}",
+        "talk is serving through {:?}, an event every {} ms, {keep_alive}{shared}: open {}",
         options.framework,
         options.interval.as_millis(),
         talk::url(address)
@@ -140,6 +164,7 @@ mod tests {
         let expected = Options {
             port: 8080,
             interval: Duration::from_secs(5),
+            keep_alive: Some(Duration::from_secs(15)),
             framework: Framework::Axum,
             redis: None,
         };
@@ -160,12 +185,21 @@ mod tests {
             "warp",
             "--redis",
             "redis://127.0.0.1:7/",
+            "--keep-alive-ms",
+            "1000",
         ];
         let from_flags = parse(&args, &env).unwrap().unwrap();
+        assert_eq!(from_flags.keep_alive, Some(Duration::from_secs(1)));
         assert_eq!(from_flags.port, 9001);
         assert_eq!(from_flags.interval, Duration::from_millis(100));
         assert_eq!(from_flags.framework, Framework::Warp);
         assert_eq!(from_flags.redis.as_deref(), Some("redis://127.0.0.1:7/"));
+    }
+
+    #[test]
+    fn keep_alive_zero_turns_it_off() {
+        let options = parse(&["--keep-alive-ms", "0"], &[]).unwrap().unwrap();
+        assert_eq!(options.keep_alive, None);
     }
 
     #[test]
@@ -175,6 +209,8 @@ mod tests {
             &["--port"],
             &["--interval-ms", "0"],
             &["--interval-ms", "soon"],
+            &["--keep-alive-ms", "-1"],
+            &["--keep-alive-ms"],
             &["--framework", "rocket"],
             &["--verbose"],
         ] {

@@ -18,7 +18,8 @@
 //! - its timer runs forever after the client leaves: here one timer serves every client, and
 //!   it runs only while somebody listens;
 //! - it sends nothing while idle, so proxies may cut it: here a keep-alive comment goes out
-//!   after 15 s of quiet (only with intervals longer than that);
+//!   after 15 s of quiet (only with intervals longer than that; [`Talk::keep_alive`] sets
+//!   another wait, or none);
 //! - its page appends event data as HTML: here as text;
 //! - it has no graceful shutdown: here a shutdown ([`serve`]'s) ends every event stream with
 //!   a `retry:` hint, so that pages come back after the restart, and the server exits.
@@ -48,7 +49,7 @@ use bytes::Bytes;
 use futures_util::stream::BoxStream;
 use futures_util::{Stream, StreamExt, stream};
 use ssekit_axum::ShutdownLayer;
-use ssekit_core::{Event, Shutdown};
+use ssekit_core::{Event, KeepAlive, Shutdown};
 use ssekit_hub::{Hub, HubConfig, HubStats, OnUnknownId, Retention};
 use ssekit_redis::{RedisBackend, RedisConfig};
 use ssekit_warp::until_shutdown;
@@ -145,6 +146,8 @@ pub struct Talk {
     listeners: Arc<watch::Sender<usize>>,
     /// The id of the latest event published, 0 before the first.
     latest_id: Arc<AtomicU64>,
+    /// The comment that breaks a stream's silence, if any.
+    keep_alive: Option<KeepAlive>,
     log: bool,
 }
 
@@ -184,6 +187,7 @@ impl Talk {
             events,
             listeners: Arc::new(watch::channel(0).0),
             latest_id: Arc::new(AtomicU64::new(0)),
+            keep_alive: Some(KeepAlive::new()),
             log: false,
         };
         tokio::spawn(publish_while_listened(
@@ -200,6 +204,20 @@ impl Talk {
     pub fn logging(mut self) -> Self {
         self.log = true;
         self
+    }
+
+    /// Sends a keep-alive comment on a stream that has been quiet for `interval`, or none
+    /// with `None` (then a proxy may cut a stream that stays idle longer than its read
+    /// timeout). The default is the adapters': after 15 s.
+    #[must_use]
+    pub fn keep_alive(mut self, interval: Option<Duration>) -> Self {
+        self.keep_alive = interval.map(|interval| KeepAlive::new().interval(interval));
+        self
+    }
+
+    /// How long a stream may stay quiet before a keep-alive comment, if one is sent.
+    pub fn keep_alive_interval(&self) -> Option<Duration> {
+        self.keep_alive.as_ref().map(KeepAlive::interval_duration)
     }
 
     /// How many event streams are open now.

@@ -21,7 +21,11 @@ async fn respond(
 ) -> Response {
     match answer(uri.path(), accepts.is_some()) {
         Answer::EventStream => {
-            Sse::from_frames(talk.events(last_event_id.as_deref())).into_response()
+            let sse = Sse::from_frames(talk.events(last_event_id.as_deref()));
+            match talk.keep_alive.clone() {
+                Some(keep_alive) => sse.keep_alive(keep_alive).into_response(),
+                None => sse.without_keep_alive().into_response(),
+            }
         }
         Answer::NotFound => StatusCode::NOT_FOUND.into_response(),
         Answer::Page => Html(PAGE).into_response(),

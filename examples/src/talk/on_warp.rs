@@ -26,7 +26,11 @@ pub fn routes(talk: Talk) -> impl Filter<Extract = (Response,), Error = Infallib
 fn respond(talk: &Talk, path: &str, accepts: bool, last_event_id: Option<&str>) -> Response {
     match answer(path, accepts) {
         Answer::EventStream => {
-            ssekit_warp::Sse::from_frames(talk.events(last_event_id)).into_response()
+            let sse = ssekit_warp::Sse::from_frames(talk.events(last_event_id));
+            match talk.keep_alive.clone() {
+                Some(keep_alive) => sse.keep_alive(keep_alive).into_response(),
+                None => sse.without_keep_alive().into_response(),
+            }
         }
         Answer::NotFound => StatusCode::NOT_FOUND.into_response(),
         Answer::Page => warp::reply::html(PAGE).into_response(),
