@@ -72,13 +72,7 @@ impl PaddedBytes {
     /// As [`TextBuf::reclaim`](super::text_buf::TextBuf::reclaim).
     #[inline]
     pub(super) fn reclaim(&mut self) {
-        if self.room_before_split != 0 {
-            let wanted = self.room_before_split.saturating_sub(self.buf.len());
-            // Where pieces are still held, the room is taken back later, or a new
-            // allocation made, as `BytesMut` does when it grows.
-            let _reclaimed = self.buf.try_reclaim(wanted);
-            self.room_before_split = 0;
-        }
+        super::text_buf::reclaim_room(&mut self.buf, &mut self.room_before_split);
     }
 
     /// Drops the first `len` bytes; the rest moves to the front of the same allocation.

@@ -116,13 +116,7 @@ impl TextBuf {
     /// by then often in the middle of a long line, which is then copied whole.
     #[inline]
     pub(super) fn reclaim(&mut self) {
-        if self.room_before_split != 0 {
-            let wanted = self.room_before_split.saturating_sub(self.buf.len());
-            // Where pieces are still held, the room is taken back later, or a new
-            // allocation made, as `BytesMut` does when it grows.
-            let _reclaimed = self.buf.try_reclaim(wanted);
-            self.room_before_split = 0;
-        }
+        reclaim_room(&mut self.buf, &mut self.room_before_split);
     }
 
     /// The bytes, if they are UTF-8; given back otherwise.
@@ -141,6 +135,20 @@ impl TextBuf {
     pub(super) fn take_bytes(&mut self) -> BytesMut {
         self.room_before_split = 0;
         std::mem::take(&mut self.buf)
+    }
+}
+
+/// Takes back the room `buf` had before its front was cut off (`room_before_split`, then
+/// cleared; 0 means nothing to take back), without a new allocation: see
+/// [`TextBuf::reclaim`].
+#[inline]
+pub(super) fn reclaim_room(buf: &mut BytesMut, room_before_split: &mut usize) {
+    if *room_before_split != 0 {
+        let wanted = room_before_split.saturating_sub(buf.len());
+        // Where pieces are still held, the room is taken back later, or a new allocation
+        // made, as `BytesMut` does when it grows.
+        let _reclaimed = buf.try_reclaim(wanted);
+        *room_before_split = 0;
     }
 }
 
