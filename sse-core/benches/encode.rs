@@ -12,23 +12,16 @@ mod common;
 use std::hint::black_box;
 
 use common::corpus::{Rng, Scale};
-use common::peers::{self, EncodeFn, Input};
+use common::peers::{self, EncodeFn, Input, Inputs};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use ssekit_core::{Decoded, Decoder, Limits};
 
-/// One event's strings, owned.
-struct Owned {
-    id: String,
-    event_type: String,
-    data: String,
-}
-
 /// (1) Small events: an id, a type and a short line of data, a million times; one in eight
 /// data values starts with a space, which a correct encoder must keep.
-fn small_events(count: usize) -> Vec<Owned> {
+fn small_events(count: usize) -> Inputs {
     let mut rng = Rng::new(0xE1);
     (0..count)
-        .map(|n| Owned {
+        .map(|n| Input {
             id: n.to_string(),
             event_type: format!("update-{}", rng.below(4)),
             data: format!(
@@ -41,7 +34,7 @@ fn small_events(count: usize) -> Vec<Owned> {
 }
 
 /// (2) 8 KiB of data in 64-byte lines, ten thousand times.
-fn multi_line_events(count: usize) -> Vec<Owned> {
+fn multi_line_events(count: usize) -> Inputs {
     let mut rng = Rng::new(0xE2);
     (0..count)
         .map(|n| {
@@ -52,7 +45,7 @@ fn multi_line_events(count: usize) -> Vec<Owned> {
                         .collect()
                 })
                 .collect();
-            Owned {
+            Input {
                 id: n.to_string(),
                 event_type: "chunk".to_string(),
                 data: lines.join("\n"),
@@ -67,18 +60,10 @@ fn encoders(c: &mut Criterion) {
         Scale::Full => (1_000_000, 10_000),
         Scale::Smoke => (1_000, 10),
     };
-    for (name, events) in [
+    for (name, inputs) in [
         ("small", small_events(small)),
         ("8KiB-multi-line", multi_line_events(multi)),
     ] {
-        let inputs: Vec<Input<'_>> = events
-            .iter()
-            .map(|event| Input {
-                id: &event.id,
-                event_type: &event.event_type,
-                data: &event.data,
-            })
-            .collect();
         let mut group = c.benchmark_group(format!("encode/{name}"));
         group.throughput(Throughput::Elements(inputs.len() as u64));
         scale.configure(&mut group);
@@ -104,7 +89,7 @@ fn encoders(c: &mut Criterion) {
 /// For scale, the least any encoder does: each event's id, type and data copied once into a
 /// reused buffer and handed on, with no line splitting and no field names. Not an encoder
 /// (multi-line data would not decode back), so not checked.
-fn copy_floor(inputs: &[Input<'_>]) -> usize {
+fn copy_floor(inputs: &[Input]) -> usize {
     let mut buf = Vec::new();
     let mut written = 0;
     for input in inputs {
@@ -119,7 +104,7 @@ fn copy_floor(inputs: &[Input<'_>]) -> usize {
 
 /// What an encoder writes must decode back to its input: say so when it does not (and stop,
 /// when the encoder is ours).
-fn report_mismatch(name: &str, encode: EncodeFn, inputs: &[Input<'_>]) {
+fn report_mismatch(name: &str, encode: EncodeFn, inputs: &Inputs) {
     let mut bytes = Vec::new();
     encode(inputs, &mut |frame| bytes.extend_from_slice(frame));
     let mut decoder = Decoder::with_limits(Limits::unlimited());
@@ -132,7 +117,7 @@ fn report_mismatch(name: &str, encode: EncodeFn, inputs: &[Input<'_>]) {
         }
     }
     let same = messages.len() == inputs.len()
-        && messages.iter().zip(inputs).all(|(message, input)| {
+        && messages.iter().zip(inputs.iter()).all(|(message, input)| {
             message.data() == input.data
                 && message.event_type() == input.event_type
                 && message.last_event_id() == input.id
@@ -140,7 +125,7 @@ fn report_mismatch(name: &str, encode: EncodeFn, inputs: &[Input<'_>]) {
     if !same {
         let first_difference = messages
             .iter()
-            .zip(inputs)
+            .zip(inputs.iter())
             .find(|(message, input)| message.data() != input.data)
             .map(|(message, input)| format!("{:?} for {:?}", message.data(), input.data));
         let finding = format!(

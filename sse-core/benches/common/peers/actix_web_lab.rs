@@ -1,28 +1,29 @@
 //! Peer: `actix-web-lab` 0.29 — `actix_web_lab::sse::{Data, Event, Sse}`:
-//! `Data::new(..).id(..).event(..)` into `Event`, fed as a `futures::stream::iter` to
+//! `Data::new(..).id(..).event(..)` into `Event`, built as it is polled, fed as a `futures::stream::iter` to
 //! `Sse::from_infallible_stream` (no `with_keep_alive`). `Sse` is the response body
 //! (`actix_web::body::MessageBody`), polled frame by frame without a runtime.
 //! Driver: `futures::executor::block_on` (no tokio timer is touched without keep-alive).
 
 use std::pin::pin;
+use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use ::actix_web::body::MessageBody;
 use ::actix_web_lab::sse::{Data, Event, Sse};
 
-use super::Input;
+use super::Inputs;
 
 /// Encodes every event, in order, through actix-web-lab's `Sse` body, frame by frame.
-pub fn encode(events: &[Input], sink: &mut dyn FnMut(&[u8])) {
-    let events: Vec<Event> = events
-        .iter()
-        .map(|e| {
-            Data::new(e.data.to_owned())
-                .id(e.id.to_owned())
-                .event(e.event_type.to_owned())
-                .into()
-        })
-        .collect();
+pub fn encode(inputs: &Inputs, sink: &mut dyn FnMut(&[u8])) {
+    let inputs = Arc::clone(inputs);
+    let events = (0..inputs.len()).map(move |index| {
+        let e = &inputs[index];
+        Event::from(
+            Data::new(e.data.as_str())
+                .id(e.id.as_str())
+                .event(e.event_type.as_str()),
+        )
+    });
     let body = Sse::from_infallible_stream(futures::stream::iter(events));
     let mut body = pin!(body);
     let mut context = Context::from_waker(Waker::noop());

@@ -1,22 +1,29 @@
 //! Peer: `axum` 0.8 — `axum::response::sse::{Event, Sse}`:
-//! `Event::default().data(..).id(..).event(..)` fed as a `futures::stream::iter` of
+//! `Event::default().data(..).id(..).event(..)`, built as it is polled, fed as a `futures::stream::iter` of
 //! `Result<Event, Infallible>` to `Sse::new` (no `.keep_alive`), turned into a response with
 //! `IntoResponse::into_response`, body polled frame by frame (`drain_http_body`).
 //! No runtime: the body never waits.
 
 use std::convert::Infallible;
+use std::sync::Arc;
 
 use ::axum::response::IntoResponse;
 use ::axum::response::sse::{Event, Sse};
 
-use super::{Input, drain_http_body};
+use super::{Inputs, drain_http_body};
 
 /// Encodes every event, in order, through axum's `Sse` response, frame by frame.
-pub fn encode(events: &[Input], sink: &mut dyn FnMut(&[u8])) {
-    let events: Vec<Result<Event, Infallible>> = events
-        .iter()
-        .map(|e| Ok(Event::default().data(e.data).id(e.id).event(e.event_type)))
-        .collect();
+pub fn encode(inputs: &Inputs, sink: &mut dyn FnMut(&[u8])) {
+    let inputs = Arc::clone(inputs);
+    let events = (0..inputs.len()).map(move |index| {
+        let e = &inputs[index];
+        Ok::<_, Infallible>(
+            Event::default()
+                .data(e.data.as_str())
+                .id(e.id.as_str())
+                .event(e.event_type.as_str()),
+        )
+    });
     let response = Sse::new(futures::stream::iter(events)).into_response();
     drain_http_body(response.into_body(), sink);
 }

@@ -19,15 +19,20 @@ use bytes::Bytes;
 pub type DecodeFn = fn(&[Bytes]) -> (usize, usize);
 
 /// One event to encode: data may hold LF (multi-line); the id and type are single-line.
-pub struct Input<'a> {
-    pub id: &'a str,
-    pub event_type: &'a str,
-    pub data: &'a str,
+pub struct Input {
+    pub id: String,
+    pub event_type: String,
+    pub data: String,
 }
+
+/// The events to encode, shared: a response body that takes only `'static` streams (axum,
+/// warp, actix-web-lab) builds each event from them as it is polled, like every other
+/// encoder, instead of from a list of every event built beforehand.
+pub type Inputs = std::sync::Arc<[Input]>;
 
 /// Encodes every event through an encoder, handing each body frame to the sink as it comes
 /// (as a server writes each frame to its socket and lets it go).
-pub type EncodeFn = fn(&[Input<'_>], &mut dyn FnMut(&[u8]));
+pub type EncodeFn = fn(&Inputs, &mut dyn FnMut(&[u8]));
 
 /// Polls an `http_body::Body` of ready frames to its end without a runtime, handing each
 /// data frame to `sink`.

@@ -7,7 +7,7 @@ use bytes::{Bytes, BytesMut};
 use futures_util::{Stream, stream};
 use ssekit_core::{Decoded, DecodedRef, Decoder, Event, EventRef};
 
-use super::Input;
+use super::{Input, Inputs};
 
 pub fn decode_sans_io(chunks: &[Bytes]) -> (usize, usize) {
     let mut decoder = Decoder::new();
@@ -70,18 +70,18 @@ pub fn ready_items<S: Stream>(mut stream: std::pin::Pin<&mut S>) -> impl Iterato
     })
 }
 
-fn event(input: &Input<'_>) -> Event {
-    Event::new(input.data)
-        .with_id(input.id)
-        .and_then(|event| event.with_event_type(input.event_type))
+fn event(input: &Input) -> Event {
+    Event::new(input.data.as_str())
+        .with_id(input.id.as_str())
+        .and_then(|event| event.with_event_type(input.event_type.as_str()))
         .unwrap()
 }
 
 /// Each event encoded into one reused buffer, handed on, and the buffer cleared: a server
 /// that writes each event to its socket straight from the encoder.
-pub fn encode_into(inputs: &[Input<'_>], sink: &mut dyn FnMut(&[u8])) {
+pub fn encode_into(inputs: &Inputs, sink: &mut dyn FnMut(&[u8])) {
     let mut buf = BytesMut::new();
-    for input in inputs {
+    for input in inputs.iter() {
         event(input).encode_into(&mut buf);
         sink(&buf);
         buf.clear();
@@ -90,12 +90,12 @@ pub fn encode_into(inputs: &[Input<'_>], sink: &mut dyn FnMut(&[u8])) {
 
 /// Each event built over the input's strings ([`EventRef`]: no allocation, no copy before the
 /// buffer), encoded into one reused buffer, handed on, and the buffer cleared.
-pub fn encode_ref(inputs: &[Input<'_>], sink: &mut dyn FnMut(&[u8])) {
+pub fn encode_ref(inputs: &Inputs, sink: &mut dyn FnMut(&[u8])) {
     let mut buf = BytesMut::new();
-    for input in inputs {
-        EventRef::new(input.data)
-            .with_id(input.id)
-            .and_then(|event| event.with_event_type(input.event_type))
+    for input in inputs.iter() {
+        EventRef::new(&input.data)
+            .with_id(&input.id)
+            .and_then(|event| event.with_event_type(&input.event_type))
             .unwrap()
             .encode_into(&mut buf);
         sink(&buf);
@@ -105,7 +105,7 @@ pub fn encode_ref(inputs: &[Input<'_>], sink: &mut dyn FnMut(&[u8])) {
 
 /// Through the server-side `Stream` adapter: its frames (the events ready together, joined
 /// up to `MAX_FRAME_BYTES`), as a response body yields them.
-pub fn encode_stream(inputs: &[Input<'_>], sink: &mut dyn FnMut(&[u8])) {
+pub fn encode_stream(inputs: &Inputs, sink: &mut dyn FnMut(&[u8])) {
     let events = stream::iter(inputs.iter().map(event));
     let frames = pin!(ssekit_core::encode_stream(events));
     for frame in ready_items(frames) {

@@ -19,7 +19,7 @@ use bytes::Bytes;
 use futures::{StreamExt as _, executor::block_on, stream};
 use sse_stream::{Sse, SseBody};
 
-use super::{Input, drain_http_body};
+use super::{Inputs, drain_http_body};
 
 /// Decodes an event stream delivered as these chunks, in order, through the peer's decoder,
 /// and returns (number of events delivered, total bytes of their `data` fields as the peer reports them).
@@ -40,11 +40,15 @@ pub fn decode(chunks: &[Bytes]) -> (usize, usize) {
 }
 
 /// Encodes every event, in order, through `SseBody`, frame by frame.
-pub fn encode(events: &[Input], sink: &mut dyn FnMut(&[u8])) {
-    let events: Vec<Result<Sse, Infallible>> = events
-        .iter()
-        .map(|e| Ok(Sse::default().data(e.data).id(e.id).event(e.event_type)))
-        .collect();
+pub fn encode(inputs: &Inputs, sink: &mut dyn FnMut(&[u8])) {
+    let events = inputs.iter().map(|e| {
+        Ok::<_, Infallible>(
+            Sse::default()
+                .data(e.data.as_str())
+                .id(e.id.as_str())
+                .event(e.event_type.as_str()),
+        )
+    });
     let body = SseBody::new(futures::stream::iter(events));
     drain_http_body(body, sink);
 }
