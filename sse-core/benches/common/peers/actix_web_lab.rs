@@ -5,19 +5,16 @@
 //! Driver: `futures::executor::block_on` (no tokio timer is touched without keep-alive).
 
 use std::pin::pin;
-use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use ::actix_web::body::MessageBody;
 use ::actix_web_lab::sse::{Data, Event, Sse};
 
-use super::Inputs;
+use super::{Inputs, built_as_polled};
 
 /// Encodes every event, in order, through actix-web-lab's `Sse` body, frame by frame.
 pub fn encode(inputs: &Inputs, sink: &mut dyn FnMut(&[u8])) {
-    let inputs = Arc::clone(inputs);
-    let events = (0..inputs.len()).map(move |index| {
-        let e = &inputs[index];
+    let events = built_as_polled(inputs, |e| {
         Event::from(
             Data::new(e.data.as_str())
                 .id(e.id.as_str())

@@ -5,18 +5,15 @@
 //! No runtime: the body never waits.
 
 use std::convert::Infallible;
-use std::sync::Arc;
 
 use ::axum::response::IntoResponse;
 use ::axum::response::sse::{Event, Sse};
 
-use super::{Inputs, drain_http_body};
+use super::{Inputs, built_as_polled, drain_http_body};
 
 /// Encodes every event, in order, through axum's `Sse` response, frame by frame.
 pub fn encode(inputs: &Inputs, sink: &mut dyn FnMut(&[u8])) {
-    let inputs = Arc::clone(inputs);
-    let events = (0..inputs.len()).map(move |index| {
-        let e = &inputs[index];
+    let events = built_as_polled(inputs, |e| {
         Ok::<_, Infallible>(
             Event::default()
                 .data(e.data.as_str())

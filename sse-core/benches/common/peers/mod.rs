@@ -34,6 +34,16 @@ pub type Inputs = std::sync::Arc<[Input]>;
 /// (as a server writes each frame to its socket and lets it go).
 pub type EncodeFn = fn(&Inputs, &mut dyn FnMut(&[u8]));
 
+/// Each input built into an encoder's event as the iterator is advanced, by an iterator
+/// that owns a hold on the inputs: what a body that takes only `'static` streams is fed.
+pub fn built_as_polled<T>(
+    inputs: &Inputs,
+    build: impl Fn(&Input) -> T + Send + 'static,
+) -> impl Iterator<Item = T> + Send + 'static {
+    let inputs = std::sync::Arc::clone(inputs);
+    (0..inputs.len()).map(move |index| build(&inputs[index]))
+}
+
 /// Polls an `http_body::Body` of ready frames to its end without a runtime, handing each
 /// data frame to `sink`.
 pub fn drain_http_body<B>(body: B, sink: &mut dyn FnMut(&[u8]))
