@@ -1,7 +1,7 @@
 //! Peer: `actix-web-lab` 0.29 — `actix_web_lab::sse::{Data, Event, Sse}`:
-//! `Data::new(..).id(..).event(..)` into `Event`, built as it is polled, fed as a `futures::stream::iter` to
-//! `Sse::from_infallible_stream` (no `with_keep_alive`). `Sse` is the response body
-//! (`actix_web::body::MessageBody`), polled frame by frame without a runtime.
+//! `Data::new(..).id(..).event(..)` into `Event`, built as it is polled, fed as a
+//! `futures::stream::iter` to `Sse::from_infallible_stream` (no `with_keep_alive`). `Sse` is
+//! the response body (`actix_web::body::MessageBody`), polled frame by frame without a runtime.
 //! Driver: `futures::executor::block_on` (no tokio timer is touched without keep-alive).
 
 use std::pin::pin;

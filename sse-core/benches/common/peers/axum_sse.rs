@@ -1,8 +1,8 @@
 //! Peer: `axum` 0.8 — `axum::response::sse::{Event, Sse}`:
-//! `Event::default().data(..).id(..).event(..)`, built as it is polled, fed as a `futures::stream::iter` of
-//! `Result<Event, Infallible>` to `Sse::new` (no `.keep_alive`), turned into a response with
-//! `IntoResponse::into_response`, body polled frame by frame (`drain_http_body`).
-//! No runtime: the body never waits.
+//! `Event::default().data(..).id(..).event(..)`, built as it is polled, fed as a
+//! `futures::stream::iter` of `Result<Event, Infallible>` to `Sse::new` (no `.keep_alive`),
+//! turned into a response with `IntoResponse::into_response`, body polled frame by frame
+//! (`drain_http_body`). No runtime: the body never waits.
 
 use std::convert::Infallible;
 

@@ -3,15 +3,16 @@
 //! Decoding:
 //! `sse-stream` 0.3.0 (default features `memchr`, `simdutf8`): `sse_stream::SseByteStream::new`
 //! over a `Stream<Item = Result<Bytes, Infallible>>`, the README's recommended path for byte
-//! streams (it skips the `http_body` frame adaptation of `SseStream`). The peer yields raw blocks
-//! including metadata-only ones (`data: None`); only blocks with `Some(data)` are counted.
-//! A decoding error ends the peer's stream; we stop there and return what was delivered.
+//! streams (it skips the `http_body` frame adaptation of `SseStream`). The peer yields raw
+//! blocks including metadata-only ones (`data: None`); only blocks with `Some(data)` are
+//! counted. A decoding error ends the peer's stream; we stop there and return what was
+//! delivered.
 //!
 //! Encoding:
-//! Peer: `sse-stream` 0.3 — `sse_stream::Sse` builder (`.data().id().event()`) fed as a
-//! `futures::stream::iter` of `Result<Sse, Infallible>` into `sse_stream::SseBody::new`
-//! (its `http_body::Body` encoder, no keep-alive), polled frame by frame without a runtime
-//! (`drain_http_body`).
+//! Peer: `sse-stream` 0.3 — `sse_stream::Sse` builder (`.data().id().event()`), built as it is
+//! polled, fed as a `futures::stream::iter` of `Result<Sse, Infallible>` into
+//! `sse_stream::SseBody::new` (its `http_body::Body` encoder, no keep-alive), polled frame by
+//! frame without a runtime (`drain_http_body`).
 
 use std::convert::Infallible;
 

@@ -1,8 +1,8 @@
 //! Peer: `warp` 0.4 — `warp::sse::{Event, reply}` (no "server" feature needed):
-//! `Event::default().data(..).id(..).event(..)`, built as it is polled, fed as a `futures::stream::iter` of
-//! `Result<Event, Infallible>` to `warp::sse::reply` (no `keep_alive()`), turned into a
-//! response with `warp::Reply::into_response`, body polled frame by frame without a runtime
-//! (`drain_http_body`).
+//! `Event::default().data(..).id(..).event(..)`, built as it is polled, fed as a
+//! `futures::stream::iter` of `Result<Event, Infallible>` to `warp::sse::reply` (no
+//! `keep_alive()`), turned into a response with `warp::Reply::into_response`, body polled frame
+//! by frame without a runtime (`drain_http_body`).
 
 use std::convert::Infallible;
 
