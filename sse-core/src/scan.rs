@@ -1,8 +1,8 @@
 //! Finding CR and LF without a byte loop: one pass over up to 64 bytes gives a bitmask of
 //! their positions, with SSE2 on `x86_64` and a word at a time (SWAR) elsewhere. The decoder
-//! reads lines off it, and the encoder splits short-lined data at its bits; the field checks
-//! search short values a word at a time, where a call into `memchr` costs more than the
-//! search itself.
+//! reads lines off it, and the encoder splits data at its bits; the field checks search
+//! short values a word at a time, where a call into `memchr` costs more than the search
+//! itself.
 
 use memchr::{memchr, memchr2};
 
@@ -96,6 +96,7 @@ fn swar_short_mask(block: &[u8]) -> u64 {
 
 /// The same over exactly 64 bytes: with SSE2's compare and move-mask on `x86_64` (part of
 /// every `x86_64` processor), a word at a time elsewhere.
+#[inline]
 pub(crate) fn full_block_mask(block: &[u8; BLOCK]) -> u64 {
     #[cfg(target_arch = "x86_64")]
     {

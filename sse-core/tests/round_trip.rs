@@ -6,12 +6,23 @@ mod common;
 
 use std::time::Duration;
 
+use bytes::BytesMut;
 use common::decode_chunks;
 use proptest::prelude::*;
 use ssekit_core::{Decoded, Event, FieldError, Message};
 
 /// Text with many line breaks, spaces, colons and NULs among arbitrary characters.
 fn text() -> impl Strategy<Value = String> {
+    text_of(0..12)
+}
+
+/// Text as [`text`] gives, of up to 400 pieces: it crosses the encoder's 64-byte blocks, with
+/// line breaks (a CRLF among them) on either side of each block's end.
+fn long_text() -> impl Strategy<Value = String> {
+    text_of(0..400)
+}
+
+fn text_of(pieces: std::ops::Range<usize>) -> impl Strategy<Value = String> {
     let piece = prop_oneof![
         4 => any::<char>().prop_map(String::from),
         1 => Just("\r".to_string()),
@@ -24,7 +35,7 @@ fn text() -> impl Strategy<Value = String> {
         1 => Just("\u{FEFF}".to_string()),
         1 => "[a-z]{1,5}",
     ];
-    proptest::collection::vec(piece, 0..12).prop_map(|pieces| pieces.concat())
+    proptest::collection::vec(piece, pieces).prop_map(|pieces| pieces.concat())
 }
 
 /// Everything a user may pass when building an event.
@@ -116,6 +127,36 @@ proptest! {
     ) {
         let events: Vec<Event> = inputs.iter().filter_map(|input| build(input).ok()).collect();
         prop_assert_eq!(decode_events(&events), expected(&events));
+    }
+
+    #[test]
+    fn long_multi_line_data_and_comments_come_back(
+        data in long_text(),
+        comment in proptest::option::of(long_text()),
+    ) {
+        let mut event = Event::new(data);
+        if let Some(comment) = comment {
+            event = event.with_comment(comment);
+        }
+        let events = [event];
+        prop_assert_eq!(decode_events(&events), expected(&events));
+        prop_assert_eq!(events[0].encoded_len(), events[0].to_bytes().len());
+    }
+
+    /// Into a buffer that already holds bytes and has any room left (none, less than the
+    /// event takes, or more), the encoder appends exactly what `to_bytes` gives.
+    #[test]
+    fn encode_into_any_buffer_appends_the_same_bytes(
+        data in long_text(),
+        held in 0..100usize,
+        room in 0..12_000usize,
+    ) {
+        let event = Event::new(data);
+        let mut buf = BytesMut::with_capacity(held + room);
+        buf.extend_from_slice(&vec![b'x'; held]);
+        event.encode_into(&mut buf);
+        prop_assert_eq!(&buf[..held], &vec![b'x'; held][..]);
+        prop_assert_eq!(&buf[held..], &event.to_bytes()[..]);
     }
 
     #[test]
