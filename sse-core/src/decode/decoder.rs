@@ -303,7 +303,7 @@ impl Decoder {
                             self.state
                                 .single_line_event(self.lines.input(), start..end, next)
                         {
-                            self.lines.consume(after);
+                            self.lines.consume_past(after);
                             break Outcome::Dispatched;
                         }
                     }

@@ -376,6 +376,16 @@ impl LineReader {
         self.start = next;
     }
 
+    /// [`consume`](Self::consume)s up to `next`, where the line ending before it was read
+    /// without a [`scan`](Self::scan) (the blank line after a single data line): its bits
+    /// leave the mask, so that the next scan need not step over them out of line.
+    #[inline]
+    pub(super) fn consume_past(&mut self, next: usize) {
+        self.start = next;
+        let stepped = u32::try_from(next.saturating_sub(self.mask_base)).unwrap_or(u32::MAX);
+        self.mask &= u64::MAX.checked_shl(stepped).unwrap_or(0);
+    }
+
     /// Drops the start of the line being read: it is skipped, or the stream ended within it.
     pub(super) fn discard_partial(&mut self) {
         self.start = self.input().len();
@@ -625,6 +635,55 @@ mod tests {
                 let chunks: Vec<&[u8]> = text.chunks(piece).collect();
                 assert_eq!(lines(&chunks), expected, "{piece} {other:?}");
             }
+        }
+    }
+
+    #[test]
+    fn lines_after_a_line_ending_stepped_over_unscanned_are_found() {
+        // Each line is followed by a blank line that is stepped over without a scan, as a
+        // single-line event's is, at every offset in and across blocks, with LF and CRLF;
+        // every third by one more blank line, which must still be found.
+        let mut text = Vec::new();
+        let mut expected = Vec::new();
+        for len in 1..150 {
+            let ending: &[u8] = if len % 2 == 0 { b"\n" } else { b"\r\n" };
+            let blanks = if len % 3 == 0 { 2 } else { 1 };
+            text.extend(std::iter::repeat_n(b'x', len));
+            text.extend_from_slice(ending);
+            expected.push(vec![b'x'; len]);
+            for _ in 0..blanks {
+                text.extend_from_slice(ending);
+                expected.push(Vec::new());
+            }
+        }
+        for piece in [text.len(), 1, 37, 64, 100] {
+            let mut reader = LineReader::new();
+            let mut found = Vec::new();
+            for chunk in text.chunks(piece) {
+                if reader.compacts_before(chunk.len()) {
+                    reader.compact();
+                }
+                reader.push(chunk);
+                while let Scan::Line { start, end, next } = reader.scan() {
+                    let line = &reader.input()[start..end];
+                    found.push(line.to_vec());
+                    let input = reader.input();
+                    let blank = match (input.get(next), input.get(next + 1)) {
+                        _ if line.is_empty() => 0,
+                        (Some(b'\n'), _) => 1,
+                        (Some(b'\r'), Some(b'\n')) if input[end] == b'\r' => 2,
+                        _ => 0,
+                    };
+                    if blank == 0 {
+                        reader.consume(next);
+                    } else {
+                        // Where the blank line has arrived with its line.
+                        found.push(Vec::new());
+                        reader.consume_past(next + blank);
+                    }
+                }
+            }
+            assert_eq!(found, expected, "{piece}");
         }
     }
 
