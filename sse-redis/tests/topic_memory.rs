@@ -1,6 +1,7 @@
 //! 100,000 topics used once and abandoned (a topic per user, each user gone) on the Redis
 //! backend: the instance lets go of every one of them, and the memory they took is given
-//! back. Alone in its file, so that no other test's memory moves the figures.
+//! back once the reader's read in flight has returned. Alone in its file, so that no other
+//! test's memory moves the figures.
 //!
 //! Counted at the allocator, on a runtime with one thread (the readers' task included): every
 //! byte allocated and not freed.
@@ -19,6 +20,12 @@ const AT_ONCE: usize = 500;
 /// Topics of the warm-up round: enough batches of users that every queue and map has grown
 /// to what the load needs.
 const WARM_UP: usize = 10 * AT_ONCE;
+/// The reader's blocking read (`XREAD ... BLOCK`) of this test's configuration.
+const READ_BLOCK: Duration = Duration::from_millis(200);
+/// How long a round waits after its last user left, before its memory is counted: several
+/// blocking reads, so that the reader's read in flight, which holds the topics it was asked
+/// for (as many as 300 on a loaded machine), has returned and let go of them.
+const SETTLE: Duration = Duration::from_secs(1);
 
 async fn use_and_abandon(backend: &RedisBackend, round: usize, topics: usize) {
     for batch in 0..topics / AT_ONCE {
@@ -49,6 +56,7 @@ async fn use_and_abandon(backend: &RedisBackend, round: usize, topics: usize) {
         ),
         (0, 0, 0)
     );
+    tokio::time::sleep(SETTLE).await;
 }
 
 #[test]
@@ -60,7 +68,7 @@ fn a_hundred_thousand_abandoned_topics_give_their_memory_back() {
         .unwrap();
     let config = RedisConfig::new(server.url())
         .hub(HubConfig::new().idle_topic_timeout(Duration::from_secs(1)))
-        .read_block(Duration::from_millis(200), Duration::from_secs(2));
+        .read_block(READ_BLOCK, Duration::from_secs(2));
     let backend = runtime.block_on(RedisBackend::connect(config)).unwrap();
     // What the first topics leave for good (connections' buffers, the script, queues and maps
     // grown to a batch of users) is the instance's, not the topics': a warm-up round pays.
