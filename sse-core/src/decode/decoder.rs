@@ -215,6 +215,14 @@ impl Decoder {
     /// assert_eq!(data, ["1", "2"]);
     /// # Ok::<(), ssekit_core::DecodeError>(())
     /// ```
+    // Inlined into the caller's loop, across crates: without it each item cost a call that
+    // saved a dozen registers and returned the item through memory. `#[inline]` alone was
+    // not taken (the instructions did not change).
+    #[allow(
+        clippy::inline_always,
+        reason = "owned D 16 KiB with thin LTO 31.6-31.7 to 23.0-24.1 ms; fewer instructions on every corpus in both profiles"
+    )]
+    #[inline(always)]
     pub fn next_decoded(&mut self) -> Result<Option<Decoded>, DecodeError> {
         let Some(outcome) = self.next_outcome()? else {
             return Ok(None);
@@ -250,6 +258,9 @@ impl Decoder {
     /// assert_eq!(total, 14);
     /// # Ok::<(), ssekit_core::DecodeError>(())
     /// ```
+    // Inlined into the caller's loop, as `next_decoded` is: borrowed D 16 KiB with thin LTO
+    // 14.4-15.1 to 9.0-9.6 ms.
+    #[inline]
     pub fn next_decoded_ref(&mut self) -> Result<Option<DecodedRef<'_>>, DecodeError> {
         let Some(outcome) = self.next_outcome()? else {
             return Ok(None);
